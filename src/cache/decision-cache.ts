@@ -1,0 +1,68 @@
+/**
+ * Every registered device in memory, keyed by its MAC as a 48-bit number, so that a
+ * decision never waits for the store. The store is the truth; this follows its change
+ * feed (device_history), which any process — the daemon's API, the CLI in another process,
+ * an import — appends to in the same transaction as the change.
+ */
+import type { DeviceFacts } from '../policy/model.js';
+import { parseMac } from '../policy/mac.js';
+import type { DeviceHistoryRow, DeviceRecord, DeviceRepository } from '../store/types.js';
+
+export function factsOf(record: DeviceRecord): DeviceFacts {
+  return Object.freeze({
+    mac: parseMac(record.mac),
+    className: record.className,
+    owner: record.owner,
+    status: record.status,
+    expiresAt: record.expiresAt,
+  });
+}
+
+export class DeviceCache {
+  private readonly devices = new Map<number, DeviceFacts>();
+  /** The last change sequence number applied. */
+  private seq = 0;
+
+  get size(): number {
+    return this.devices.size;
+  }
+
+  get appliedSeq(): number {
+    return this.seq;
+  }
+
+  get(mac: number): DeviceFacts | undefined {
+    return this.devices.get(mac);
+  }
+
+  /** Replaces the whole content from a consistent snapshot. */
+  load(snapshot: { devices: readonly DeviceRecord[]; seq: number }): void {
+    this.devices.clear();
+    for (const record of snapshot.devices) this.put(record);
+    this.seq = snapshot.seq;
+  }
+
+  /** Applies change-feed rows in order; returns how many were applied. */
+  apply(rows: readonly DeviceHistoryRow[]): number {
+    let applied = 0;
+    for (const row of rows) {
+      if (row.seq <= this.seq) continue;
+      if (row.op === 'delete') this.devices.delete(parseMac(row.record.mac));
+      else this.put(row.record);
+      this.seq = row.seq;
+      applied++;
+    }
+    return applied;
+  }
+
+  /** Pulls and applies whatever the store has after our sequence number. */
+  catchUp(repo: DeviceRepository): number {
+    return this.apply(repo.changesSince(this.seq));
+  }
+
+  private put(record: DeviceRecord): void {
+    const facts = factsOf(record);
+    if (facts.mac < 0) return; // the store only holds normalised MACs; defensive
+    this.devices.set(facts.mac, facts);
+  }
+}

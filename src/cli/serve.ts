@@ -1,0 +1,83 @@
+/** `lanyard serve`: the daemon. Prints where it listens on stdout; logs JSON on stderr. */
+import type { Command } from 'commander';
+import { startDaemon } from '../app.js';
+import type { ConfigOverrides } from '../config/types.js';
+import { loadConfig } from '../config/load.js';
+import { createLogger } from '../log.js';
+import { DEFAULT_CONFIG, parsePort, runAction } from './common.js';
+import path from 'node:path';
+
+interface ServeOptions {
+  config?: string;
+  db?: string;
+  authPort?: number;
+  acctPort?: number;
+  logLevel?: string;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the RADIUS daemon (MAB/PAP/CHAP authentication and accounting)')
+    .option('--config <file>', 'configuration file', DEFAULT_CONFIG)
+    .option('--db <path>', 'SQLite database file (overrides store.database)')
+    .option('--auth-port <n>', 'RADIUS authentication port; 0 picks a free one', parsePort)
+    .option('--acct-port <n>', 'RADIUS accounting port; 0 picks a free one', parsePort)
+    .option('--log-level <level>', 'override log.level (fatal, error, warn, info, debug, trace, silent)')
+    .action(runAction(serve));
+}
+
+async function serve(opts: ServeOptions): Promise<void> {
+  const file = path.resolve(opts.config ?? DEFAULT_CONFIG);
+  const overrides: ConfigOverrides = {
+    ...(opts.db === undefined ? {} : { database: path.resolve(opts.db) }),
+    ...(opts.authPort === undefined ? {} : { authPort: opts.authPort }),
+    ...(opts.acctPort === undefined ? {} : { acctPort: opts.acctPort }),
+  };
+  const config = loadConfig(file, { overrides, generateSecrets: true });
+  const log = createLogger(opts.logLevel ?? config.log.level);
+  for (const notice of config.notices) process.stderr.write(`lanyard: ${notice}\n`);
+  for (const warning of config.warnings) log.warn(warning);
+
+  const daemon = await startDaemon(config, log);
+  const where = config.radius.bind.includes(':') ? `[${config.radius.bind}]` : config.radius.bind;
+  process.stdout.write(
+    [
+      `lanyard listening: RADIUS auth udp ${where}:${daemon.authPort}, accounting udp ${where}:${daemon.acctPort}`,
+      `  config:   ${config.source}`,
+      `  database: ${config.store.database}`,
+      `  devices:  ${daemon.runtime.cache.size} in the cache`,
+      ...config.radius.clients.map((c) => `  NAS ${c.name}: ${c.address} (${c.vendor}, secret from ${c.secretSource})`),
+      '',
+    ].join('\n'),
+  );
+  log.info({ authPort: daemon.authPort, acctPort: daemon.acctPort, devices: daemon.runtime.cache.size }, 'started');
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping: flushing queued records');
+    daemon.stop().then(
+      () => {
+        log.flush();
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    try {
+      const next = loadConfig(file, { overrides, generateSecrets: true });
+      const notes = daemon.reload(next);
+      log.info({ notes }, 'configuration reloaded');
+    } catch (err) {
+      log.error({ err }, 'configuration reload failed; the running configuration is unchanged');
+    }
+  });
+}

@@ -1,0 +1,500 @@
+/**
+ * config/lanyard.yaml → LanyardConfig: read, parse YAML, validate against the TypeBox schema
+ * (ajv, every error at once), check cross-references, resolve secrets, apply defaults and
+ * command-line overrides, deep-freeze. The only module that reads process.env.
+ *
+ * Every problem becomes one line naming the file, the key path (dotted, `[i]` for list
+ * items, e.g. `radius.clients.loopback.secret`), the YAML line, and the reason in plain words;
+ * all of them are reported in a single LanyardError.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { isAlias, isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { LanyardError, type ErrorCode } from '../errors.js';
+import { checkPolicy, compilePolicy, deepFreeze, NAME_HINT, NAME_PATTERN, parseAddressOrCidr, type PolicyProblem } from '../policy/compile.js';
+import { ConfigSchema, type RawConfig, type RawNasClient } from './schema.js';
+import { resolveSecret } from './secrets.js';
+import type { ConfigOverrides, LanyardConfig, LogConfig, NasClientConfig } from './types.js';
+
+export interface LoadOptions {
+  readonly overrides?: ConfigOverrides;
+  /** Create missing `generate:` secret files (serve does; check-config and the CLI verbs do not). */
+  readonly generateSecrets?: boolean;
+  /** Environment to read secrets from; defaults to process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The defaults documented in docs/configuration.md. */
+export const DEFAULTS = Object.freeze({
+  dataDir: '../data',
+  database: 'lanyard.db',
+  bind: '127.0.0.1',
+  authPort: 1812,
+  acctPort: 1813,
+  duplicateWindowMs: 5000,
+  pollIntervalMs: 250,
+  flushIntervalMs: 50,
+  batchSize: 1000,
+  logLevel: 'info' as LogConfig['level'],
+  vendor: 'generic' as const,
+  requireMessageAuthenticator: true,
+  coaPort: 3799,
+});
+
+type KeyPath = readonly (string | number)[];
+
+interface Problem {
+  readonly path: KeyPath;
+  readonly message: string;
+  line?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key paths and line numbers
+
+/** ['radius', 'clients', 'ap-1', 'secret'] → "radius.clients.ap-1.secret"; list items as [i]. */
+export function formatKeyPath(segments: KeyPath): string {
+  let out = '';
+  for (const seg of segments) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z0-9_-]+$/.test(seg)) out += out === '' ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out === '' ? '(top level)' : out;
+}
+
+/** The 1-based line of the deepest YAML node along `segments` (the key itself when it exists). */
+function lineOf(doc: Document, counter: LineCounter, segments: KeyPath): number | undefined {
+  let node: unknown = doc.contents;
+  let offset: number | undefined = (node as YamlNode | null)?.range?.[0];
+  for (const seg of segments) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find((p) => {
+        const k = p.key as { value?: unknown } | null;
+        return k !== null && typeof k === 'object' && String(k.value) === String(seg);
+      });
+      if (pair === undefined) break;
+      offset = (pair.key as YamlNode | null)?.range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg] as YamlNode | undefined;
+      if (item === undefined) break;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return offset === undefined ? undefined : counter.linePos(offset).line;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema errors in plain words
+
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictTuples: false });
+ajv.addVocabulary(['x-hint']);
+const validateShape = ajv.compile<RawConfig>(ConfigSchema);
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return `'${value}'`;
+  return String(value);
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  integer: 'a whole number',
+  number: 'a number',
+  string: 'text',
+  boolean: 'true or false',
+  object: 'a mapping of keys to values',
+  array: 'a list',
+  null: 'null',
+};
+
+/** Optimal-string-alignment distance: insertions, deletions, substitutions, adjacent swaps. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = c.toLowerCase() === word.toLowerCase() ? 0 : editDistance(word, c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+/** JSON pointer → key path, using the data to tell list indexes from mapping keys. */
+function pointerToPath(pointer: string, data: unknown): (string | number)[] {
+  if (pointer === '') return [];
+  const out: (string | number)[] = [];
+  let node = data;
+  for (const raw of pointer.slice(1).split('/')) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(node)) {
+      out.push(Number(seg));
+      node = node[Number(seg)];
+    } else {
+      out.push(seg);
+      node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[seg] : undefined;
+    }
+  }
+  return out;
+}
+
+function hintOf(schema: unknown): string | undefined {
+  const h = (schema as Record<string, unknown> | undefined)?.['x-hint'];
+  return typeof h === 'string' ? h : undefined;
+}
+
+const MISSING = 'is required but missing';
+
+function translate(e: ErrorObject, root: unknown, fallbackHint?: string): Problem {
+  const where = pointerToPath(e.instancePath, root);
+  const parent = e.parentSchema as Record<string, unknown> | undefined;
+  const params = e.params as Record<string, unknown>;
+  // Never echo a value under a secret: it may be the secret itself.
+  const got = where.includes('secret') ? '' : ` (got ${describe(e.data)})`;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const allowed = Object.keys((parent?.properties as object | undefined) ?? {});
+      const guess = closest(key, allowed);
+      const tail = guess !== undefined ? ` — did you mean '${guess}'?` : allowed.length > 0 ? ` (allowed here: ${allowed.join(', ')})` : '';
+      return { path: [...where, key], message: `unknown key '${key}'${tail}` };
+    }
+    case 'required':
+      return { path: [...where, String(params.missingProperty)], message: MISSING };
+    case 'type': {
+      const types = Array.isArray(e.schema) ? (e.schema as string[]) : [String(e.schema)];
+      return { path: where, message: `must be ${types.map((t) => TYPE_WORDS[t] ?? t).join(' or ')}${got}` };
+    }
+    case 'minimum':
+    case 'maximum': {
+      const min = parent?.minimum;
+      const max = parent?.maximum;
+      const what = parent?.type === 'integer' ? 'a whole number' : 'a number';
+      if (typeof min === 'number' && typeof max === 'number') return { path: where, message: `must be ${what} from ${min} to ${max}${got}` };
+      return { path: where, message: `must be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${String(e.schema)}${got}` };
+    }
+    case 'minLength':
+      return { path: where, message: e.schema === 1 ? 'must not be empty' : `must be at least ${String(e.schema)} characters long` };
+    case 'maxLength':
+      return { path: where, message: `must be at most ${String(e.schema)} characters long` };
+    case 'minItems':
+      return { path: where, message: `must list at least ${String(e.schema)} item${e.schema === 1 ? '' : 's'}` };
+    case 'minProperties':
+      return { path: where, message: 'must define at least one entry' };
+    case 'uniqueItems': {
+      const list = Array.isArray(e.data) ? e.data : [];
+      const i = Number(params.i);
+      return { path: [...where, i], message: `${describe(list[i])} is listed more than once` };
+    }
+    case 'pattern':
+      return { path: where, message: `must be ${hintOf(parent) ?? fallbackHint ?? `text matching ${String(e.schema)}`}${got}` };
+    default: {
+      const hint = hintOf(parent) ?? fallbackHint;
+      return { path: where, message: hint !== undefined ? `must be ${hint}${got}` : `${e.message ?? 'is not valid'}${got}` };
+    }
+  }
+}
+
+/** ajv errors → problems, collapsing the branches of each `anyOf` into the one that fits. */
+function schemaProblems(errors: readonly ErrorObject[], root: unknown): Problem[] {
+  const consumed = new Set<ErrorObject>();
+  const out: Problem[] = [];
+  for (const a of errors) {
+    if (a.keyword !== 'anyOf' || consumed.has(a)) continue;
+    const prefix = `${a.schemaPath}/`;
+    const byBranch = new Map<string, ErrorObject[]>();
+    for (const e of errors) {
+      // The same schema applies at many places (every network...): match the instance too.
+      if (e === a || !e.schemaPath.startsWith(prefix)) continue;
+      if (e.instancePath !== a.instancePath && !e.instancePath.startsWith(`${a.instancePath}/`)) continue;
+      consumed.add(e);
+      const branch = e.schemaPath.slice(prefix.length).split('/')[0] ?? '';
+      byBranch.set(branch, [...(byBranch.get(branch) ?? []), e]);
+    }
+    const hint = hintOf(a.parentSchema);
+    // A branch whose type or literal value does not match at the union's own level is not
+    // what the author meant; if exactly one branch is left, its errors are the useful ones.
+    const fitting = [...byBranch.values()].filter(
+      (errs) => !errs.some((e) => e.instancePath === a.instancePath && ['type', 'const', 'enum'].includes(e.keyword)),
+    );
+    if (fitting.length === 1) {
+      for (const e of fitting[0]!) if (e.keyword !== 'anyOf') out.push(translate(e, root, hint));
+      continue;
+    }
+    const where = pointerToPath(a.instancePath, root);
+    const got = where.includes('secret') ? '' : ` (got ${describe(a.data)})`;
+    const literals = ((a.schema as unknown[] | undefined) ?? [])
+      .map((s) => (s as { const?: unknown }).const)
+      .filter((c): c is string => typeof c === 'string');
+    const guess = typeof a.data === 'string' && literals.length > 0 ? closest(a.data, literals) : undefined;
+    out.push({
+      path: where,
+      message: `must be ${hint ?? 'one of the allowed forms'}${got}${guess !== undefined ? ` — did you mean '${guess}'?` : ''}`,
+    });
+  }
+  for (const e of errors) if (!consumed.has(e) && e.keyword !== 'anyOf') out.push(translate(e, root));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks the schema cannot express: NAS clients
+
+function checkRadius(raw: RawConfig, networksOk: boolean, problems: Problem[]): void {
+  const radius = raw.radius ?? {};
+  if (radius.bind !== undefined) {
+    const bind = parseAddressOrCidr(radius.bind);
+    if (!bind.ok || radius.bind.includes('/')) {
+      problems.push({ path: ['radius', 'bind'], message: `'${radius.bind}' is not an IP address to listen on (such as 127.0.0.1, 0.0.0.0 or ::)` });
+    }
+  }
+  const auth = radius.authPort ?? DEFAULTS.authPort;
+  const acct = radius.acctPort ?? DEFAULTS.acctPort;
+  if (auth !== 0 && auth === acct) {
+    problems.push({ path: ['radius', 'acctPort'], message: `must differ from authPort (both are ${auth})` });
+  }
+  const seen = new Map<string, string>();
+  for (const [name, c] of Object.entries(radius.clients ?? {})) {
+    const at = ['radius', 'clients', name];
+    const addr = parseAddressOrCidr(c.address);
+    if (!addr.ok) {
+      problems.push({ path: [...at, 'address'], message: addr.reason });
+    } else {
+      const other = seen.get(addr.cidr);
+      if (other !== undefined) {
+        problems.push({
+          path: [...at, 'address'],
+          message: `'${c.address}' is the same address as NAS '${other}': a request from it could not be told apart`,
+        });
+      } else {
+        seen.set(addr.cidr, name);
+      }
+    }
+    const s = c.secret;
+    const kinds = (['value', 'env', 'file'] as const).filter((k) => s[k] !== undefined);
+    if (kinds.length !== 1) {
+      problems.push({
+        path: [...at, 'secret'],
+        message:
+          kinds.length === 0
+            ? 'must give exactly one of value, env or file (for example { env: LANYARD_AP_SECRET })'
+            : `gives ${kinds.join(' and ')}: use exactly one of value, env or file`,
+      });
+    } else if (s.generate !== undefined && kinds[0] !== 'env') {
+      problems.push({ path: [...at, 'secret', 'generate'], message: 'can only be used together with env (the variable overrides the generated file)' });
+    }
+    if (networksOk && typeof c.defaultNetwork === 'string' && !Object.hasOwn(raw.networks, c.defaultNetwork)) {
+      problems.push({ path: [...at, 'defaultNetwork'], message: `network '${c.defaultNetwork}' is not defined under networks` });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+function fail(code: ErrorCode, file: string, problems: readonly Problem[]): never {
+  // File order; on one line, a missing key after the others (it is often a typo'd key's echo).
+  const missing = (p: Problem) => (p.message === MISSING ? 1 : 0);
+  const sorted = [...problems].sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || missing(a) - missing(b));
+  const lineOfProblem = (p: Problem) => `${formatKeyPath(p.path)}${p.line !== undefined ? ` (line ${p.line})` : ''}: ${p.message}`;
+  const first = sorted[0]!;
+  const message =
+    sorted.length === 1
+      ? `${file}: ${lineOfProblem(first)}`
+      : `${file}: ${sorted.length} problems:\n${sorted.map((p) => `  ${lineOfProblem(p)}`).join('\n')}`;
+  throw new LanyardError(code, message, { where: `${file}:${formatKeyPath(first.path)}` });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+
+/** Reads, validates and compiles a configuration file. Throws LanyardError on any problem. */
+export function loadConfig(file: string, opts: LoadOptions = {}): LanyardConfig {
+  const source = path.resolve(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(source, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? 'the file does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : String(code ?? e);
+    throw new LanyardError('LANYARD_ERR_CONFIG_READ', `${source}: cannot read the configuration file: ${why}`, { where: source, cause: e });
+  }
+  return loadConfigText(text, source, opts);
+}
+
+/**
+ * Same as loadConfig for text already in memory. `file` names it in messages, and relative
+ * paths (dataDir, secret files) resolve against its directory.
+ */
+export function loadConfigText(text: string, file: string, opts: LoadOptions = {}): LanyardConfig {
+  const source = path.resolve(file);
+  const configDir = path.dirname(source);
+  const env = opts.env ?? process.env;
+
+  // 1. YAML
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, merge: true, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const lines = doc.errors.map((e) => {
+      const pos = e.linePos?.[0] ?? counter.linePos(e.pos[0]);
+      return { pos, text: `line ${pos.line}, column ${pos.col}: ${e.message.split('\n')[0]}` };
+    });
+    const first = lines[0]!;
+    throw new LanyardError(
+      'LANYARD_ERR_CONFIG_PARSE',
+      `${source}: not valid YAML:\n${lines.map((l) => `  ${l.text}`).join('\n')}`,
+      { where: `${source}:${first.pos.line}:${first.pos.col}` },
+    );
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new LanyardError('LANYARD_ERR_CONFIG_PARSE', `${source}: not valid YAML: ${(e as Error).message}`, { where: source, cause: e });
+  }
+  if (data === null || data === undefined) {
+    fail('LANYARD_ERR_CONFIG_INVALID', source, [{ path: [], message: 'the file is empty; it must define at least profiles, networks and classes' }]);
+  }
+
+  // 2. Shape
+  const problems: Problem[] = [];
+  if (!validateShape(data)) problems.push(...schemaProblems(validateShape.errors ?? [], data));
+  const badSections = new Set(problems.map((p) => p.path[0]));
+
+  // 3. Cross-references, for the sections whose shape is right
+  const raw = data as RawConfig;
+  const policySections = ['destinations', 'profiles', 'networks', 'classes'];
+  const policyOk = policySections.every((s) => !badSections.has(s)) && !badSections.has(undefined);
+  if (policyOk) problems.push(...(checkPolicy(raw) as PolicyProblem[]));
+  if (!badSections.has('radius') && !badSections.has(undefined)) checkRadius(raw, !badSections.has('networks'), problems);
+
+  // Names are checked even where a section has other problems (checkPolicy repeats them: dedupe).
+  for (const at of [['radius', 'clients'], ['destinations'], ['profiles'], ['networks'], ['classes']] as const) {
+    const section = at.reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), data);
+    if (section === null || typeof section !== 'object' || Array.isArray(section)) continue;
+    for (const name of Object.keys(section)) {
+      if (!NAME_PATTERN.test(name)) problems.push({ path: [...at, name], message: `the name '${name}' must be ${NAME_HINT}` });
+    }
+  }
+
+  if (problems.length > 0) {
+    const seen = new Set<string>();
+    const unique = problems.filter((p) => {
+      const key = `${formatKeyPath(p.path)}\0${p.message}`;
+      return seen.has(key) ? false : (seen.add(key), true);
+    });
+    for (const p of unique) p.line = lineOf(doc, counter, p.path);
+    fail('LANYARD_ERR_CONFIG_INVALID', source, unique);
+  }
+
+  // 4. Paths
+  const dataDir = path.resolve(configDir, raw.dataDir ?? DEFAULTS.dataDir);
+  const database =
+    opts.overrides?.database !== undefined
+      ? path.resolve(opts.overrides.database)
+      : path.resolve(dataDir, raw.store?.database ?? DEFAULTS.database);
+
+  // 5. NAS clients and their secrets
+  const notices: string[] = [];
+  const warnings: string[] = [];
+  const secretProblems: Problem[] = [];
+  const clients: NasClientConfig[] = [];
+  const rawClients = Object.entries(raw.radius?.clients ?? {});
+  if (rawClients.length === 0) warnings.push('no NAS clients are configured (radius.clients): every RADIUS request will be dropped');
+  for (const [name, c] of rawClients as [string, RawNasClient][]) {
+    const address = c.address;
+    const kind = c.secret.value !== undefined ? 'value' : c.secret.file !== undefined ? 'file' : 'env';
+    const result = resolveSecret(c.secret, {
+      clientName: name,
+      address,
+      configDir,
+      dataDir,
+      env,
+      generateSecrets: opts.generateSecrets ?? false,
+    });
+    if (!result.ok) {
+      secretProblems.push({ path: ['radius', 'clients', name, 'secret', kind], message: result.reason });
+      continue;
+    }
+    notices.push(...result.notices);
+    warnings.push(...result.warnings);
+    const requireMessageAuthenticator = c.requireMessageAuthenticator ?? DEFAULTS.requireMessageAuthenticator;
+    if (!requireMessageAuthenticator) {
+      warnings.push(`NAS '${name}' (${address}): Message-Authenticator not required — exposed to BlastRADIUS (CVE-2024-3596)`);
+    }
+    clients.push({
+      name,
+      address,
+      secret: result.secret,
+      secretSource: result.source,
+      vendor: c.vendor ?? DEFAULTS.vendor,
+      requireMessageAuthenticator,
+      defaultNetwork: c.defaultNetwork ?? null,
+      coaPort: c.coaPort ?? DEFAULTS.coaPort,
+    });
+  }
+  if (secretProblems.length > 0) {
+    for (const p of secretProblems) p.line = lineOf(doc, counter, p.path);
+    fail('LANYARD_ERR_SECRET_UNAVAILABLE', source, secretProblems);
+  }
+
+  // 6. Overrides (from the command line, after validation)
+  const overrideProblems: Problem[] = [];
+  const port = (key: 'authPort' | 'acctPort', fallback: number): number => {
+    const v = opts.overrides?.[key];
+    if (v === undefined) return fallback;
+    if (!Number.isInteger(v) || v < 0 || v > 65535) overrideProblems.push({ path: ['radius', key], message: `the override ${v} is not a port number from 0 to 65535` });
+    return v;
+  };
+  const authPort = port('authPort', raw.radius?.authPort ?? DEFAULTS.authPort);
+  const acctPort = port('acctPort', raw.radius?.acctPort ?? DEFAULTS.acctPort);
+  if (overrideProblems.length === 0 && authPort !== 0 && authPort === acctPort) {
+    overrideProblems.push({ path: ['radius', 'acctPort'], message: `must differ from authPort (both are ${authPort} after overrides)` });
+  }
+  if (overrideProblems.length > 0) fail('LANYARD_ERR_CONFIG_INVALID', source, overrideProblems);
+
+  // 7. Compile and freeze
+  const config: LanyardConfig = {
+    source,
+    dataDir,
+    radius: {
+      bind: raw.radius?.bind ?? DEFAULTS.bind,
+      authPort,
+      acctPort,
+      duplicateWindowMs: raw.radius?.duplicateWindowMs ?? DEFAULTS.duplicateWindowMs,
+      clients,
+    },
+    store: { database, pollIntervalMs: raw.store?.pollIntervalMs ?? DEFAULTS.pollIntervalMs },
+    events: {
+      flushIntervalMs: raw.events?.flushIntervalMs ?? DEFAULTS.flushIntervalMs,
+      batchSize: raw.events?.batchSize ?? DEFAULTS.batchSize,
+    },
+    log: { level: raw.log?.level ?? DEFAULTS.logLevel },
+    policy: compilePolicy(raw),
+    notices,
+    warnings,
+  };
+  return deepFreeze(config);
+}

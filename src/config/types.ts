@@ -1,0 +1,75 @@
+/**
+ * The validated, frozen configuration every part of Lanyard receives a slice of.
+ * Produced only by config/load.ts; nothing outside config/ reads process.env or the YAML.
+ */
+import type { NasVendor, Policy } from '../policy/model.js';
+
+export interface NasClientConfig {
+  /** Operator's name for the NAS (shown in logs and events). */
+  readonly name: string;
+  /** IPv4/IPv6 address or CIDR the NAS sends from, as written in the config. */
+  readonly address: string;
+  /** The shared secret (RFC 2865 §3). Never logged. */
+  readonly secret: Buffer;
+  /** Where the secret came from, for messages: 'inline', 'env:NAME', 'file:PATH', 'generated:PATH'. */
+  readonly secretSource: string;
+  readonly vendor: NasVendor;
+  /** BlastRADIUS (CVE-2024-3596): drop requests without a valid Message-Authenticator. */
+  readonly requireMessageAuthenticator: boolean;
+  /** Network to use when this NAS sends no SSID (wired MAB), or null. */
+  readonly defaultNetwork: string | null;
+  /** Port the NAS listens on for CoA/Disconnect (RFC 5176 §3: 3799 by default). */
+  readonly coaPort: number;
+}
+
+export interface RadiusConfig {
+  /** Address the auth and accounting sockets bind to. */
+  readonly bind: string;
+  /** 0 = pick a free port. */
+  readonly authPort: number;
+  readonly acctPort: number;
+  /** RFC 5080 §2.2.2 duplicate detection window in milliseconds. */
+  readonly duplicateWindowMs: number;
+  readonly clients: readonly NasClientConfig[];
+}
+
+export interface StoreConfig {
+  /** Absolute path of the SQLite file. */
+  readonly database: string;
+  /** How often the daemon looks for changes made by other processes (ms). */
+  readonly pollIntervalMs: number;
+}
+
+export interface EventsConfig {
+  /** The batched event writer commits at least this often (ms)... */
+  readonly flushIntervalMs: number;
+  /** ...or when this many events are waiting. */
+  readonly batchSize: number;
+}
+
+export interface LogConfig {
+  readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export interface LanyardConfig {
+  /** Absolute path of the file this was loaded from. */
+  readonly source: string;
+  /** Absolute data directory (database, generated secrets). */
+  readonly dataDir: string;
+  readonly radius: RadiusConfig;
+  readonly store: StoreConfig;
+  readonly events: EventsConfig;
+  readonly log: LogConfig;
+  readonly policy: Policy;
+  /** Human-readable notes produced while loading (e.g. "secret generated at ..."), for the CLI to print. */
+  readonly notices: readonly string[];
+  /** Warnings the daemon logs at start (e.g. Message-Authenticator not required for a NAS). */
+  readonly warnings: readonly string[];
+}
+
+/** Command-line overrides applied after validation (serve --db, --auth-port, --acct-port). */
+export interface ConfigOverrides {
+  readonly database?: string;
+  readonly authPort?: number;
+  readonly acctPort?: number;
+}

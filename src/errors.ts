@@ -1,0 +1,57 @@
+/**
+ * Every error Lanyard raises on purpose has a code from this one table, so that
+ * operators can search docs/errors.md for it and tests can assert on it.
+ * Libraries throw LanyardError; only the edges (CLI, listeners, routes) log or print.
+ */
+
+export const ERROR_CODES = {
+  LANYARD_ERR_CONFIG_READ: { status: 500, summary: 'The configuration file could not be read.' },
+  LANYARD_ERR_CONFIG_PARSE: { status: 500, summary: 'The configuration file is not valid YAML.' },
+  LANYARD_ERR_CONFIG_INVALID: {
+    status: 500,
+    summary: 'The configuration does not satisfy the schema or refers to something undefined.',
+  },
+  LANYARD_ERR_SECRET_UNAVAILABLE: {
+    status: 500,
+    summary: 'A shared secret names an environment variable or file that cannot be read or is empty.',
+  },
+  LANYARD_ERR_MAC_INVALID: { status: 400, summary: 'The value is not a MAC address in a recognised format.' },
+  LANYARD_ERR_DATE_INVALID: { status: 400, summary: 'The value is not an ISO 8601 date or date-time.' },
+  LANYARD_ERR_CLASS_UNKNOWN: { status: 400, summary: 'The device class is not defined in the configuration.' },
+  LANYARD_ERR_DEVICE_EXISTS: { status: 409, summary: 'A device with this MAC address is already registered.' },
+  LANYARD_ERR_DEVICE_NOT_FOUND: { status: 404, summary: 'No device with this MAC address is registered.' },
+  LANYARD_ERR_DEVICE_STATE: {
+    status: 409,
+    summary: 'The device is in a state that does not allow this change (for example, a retired device).',
+  },
+  LANYARD_ERR_FIELD_INVALID: { status: 400, summary: 'A field has a value outside what it accepts.' },
+  LANYARD_ERR_CSV_INVALID: { status: 400, summary: 'The CSV file has rows or columns that cannot be imported.' },
+  LANYARD_ERR_STORE_OPEN: { status: 500, summary: 'The SQLite database could not be opened or migrated.' },
+  LANYARD_ERR_STORE_SCHEMA_NEWER: {
+    status: 500,
+    summary: 'The database was written by a newer Lanyard (its schema version is higher than this build knows).',
+  },
+  LANYARD_ERR_LISTEN: { status: 500, summary: 'A listener could not bind its address and port.' },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class LanyardError extends Error {
+  readonly code: ErrorCode;
+  /** HTTP-style status: 4xx for what a caller sent, 5xx for the server's own state. */
+  readonly status: number;
+  /** Where the fault is: a config key path, a CSV line, an API field. */
+  readonly where: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { where?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'LanyardError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.where = options.where;
+  }
+}
+
+export function isLanyardError(e: unknown, code?: ErrorCode): e is LanyardError {
+  return e instanceof LanyardError && (code === undefined || e.code === code);
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+/** The `lanyard` command. Every verb has --help. */
+import { Command } from 'commander';
+import { registerCheckConfig } from './cli/check-config.js';
+import { registerDevices } from './cli/devices.js';
+import { registerServe } from './cli/serve.js';
+
+const program = new Command();
+program
+  .name('lanyard')
+  .description('Network access controller for schools: RADIUS MAB/PAP/CHAP with per-device VLANs and filter profiles')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+registerServe(program);
+registerCheckConfig(program);
+registerDevices(program);
+
+await program.parseAsync(process.argv);

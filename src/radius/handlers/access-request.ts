@@ -1,0 +1,130 @@
+/**
+ * Access-Request (RFC 2865 §4.1): MAC authentication (MAB), with or without PAP/CHAP.
+ * Reads only the attributes the decision needs, straight from the datagram; decides from the
+ * in-memory cache; answers with a pre-encoded body. Nothing here waits for the store.
+ */
+import { Attr, Code } from '../../protocols/radius/constants.js';
+import { findAttribute, unhidePassword, verifyChap } from '../../protocols/radius/index.js';
+import { decide } from '../../policy/decide.js';
+import { formatMac, isRandomisedMac, parseMacBytes } from '../../policy/mac.js';
+import type { Decision, RejectReason } from '../../policy/model.js';
+import type { DecisionEvent } from '../../store/types.js';
+import { parseCalledStation } from '../called-station.js';
+import type { Exchange, RadiusRuntime } from '../exchange.js';
+import { encodeSessionTimeout } from '../replies.js';
+import { respond } from '../respond.js';
+
+type Method = DecisionEvent['method'];
+
+const EMPTY = Buffer.alloc(0);
+
+function valueEnd(buf: Buffer, valueOffset: number): number {
+  return valueOffset + buf[valueOffset - 1]! - 2; // attribute length octet covers type+length
+}
+
+function text(buf: Buffer, offset: number): string | null {
+  return offset < 0 ? null : buf.toString('utf8', offset, valueEnd(buf, offset));
+}
+
+/**
+ * Checks the password a MAB request carries. Vendors send the MAC as the password (in the
+ * same or another MAC format) or repeat the User-Name; anything else is a wrong password.
+ */
+function checkPassword(ex: Exchange, mac: number, userNameOffset: number): { method: Method; ok: boolean } {
+  const buf = ex.buf;
+  const secret = ex.nas!.secret;
+  const authenticator = buf.subarray(4, 20);
+  const chap = findAttribute(buf, Attr.ChapPassword);
+  if (chap >= 0) {
+    // RFC 2865 §2.2: the challenge is CHAP-Challenge when present, else the Request Authenticator.
+    const challengeAt = findAttribute(buf, Attr.ChapChallenge);
+    const challenge = challengeAt >= 0 ? buf.subarray(challengeAt, valueEnd(buf, challengeAt)) : authenticator;
+    const userName = buf.subarray(userNameOffset, valueEnd(buf, userNameOffset));
+    return { method: 'chap', ok: verifyChap(buf.subarray(chap, valueEnd(buf, chap)), challenge, userName) };
+  }
+  const pap = findAttribute(buf, Attr.UserPassword);
+  if (pap >= 0) {
+    // RFC 2865 §5.2: hidden with MD5(secret + Request Authenticator).
+    const clear = unhidePassword(buf.subarray(pap, valueEnd(buf, pap)), secret, authenticator);
+    if (clear === null) return { method: 'pap', ok: false };
+    const asMac = parseMacBytes(clear, 0, clear.length);
+    const sameAsUser = clear.equals(buf.subarray(userNameOffset, valueEnd(buf, userNameOffset)));
+    return { method: 'pap', ok: asMac === mac || sameAsUser };
+  }
+  // RFC 2865 §5.6: Call-Check is MAB without a password (Cisco switches and some APs).
+  return { method: 'mab', ok: true };
+}
+
+export function handleAccessRequest(ex: Exchange, rt: RadiusRuntime): Buffer {
+  const buf = ex.buf;
+  const nas = ex.nas!;
+  const now = rt.now();
+
+  const userNameAt = findAttribute(buf, Attr.UserName);
+  const callingAt = findAttribute(buf, Attr.CallingStationId);
+  const calledAt = findAttribute(buf, Attr.CalledStationId);
+  const userMac = userNameAt >= 0 ? parseMacBytes(buf, userNameAt, valueEnd(buf, userNameAt)) : -1;
+  const callingMac = callingAt >= 0 ? parseMacBytes(buf, callingAt, valueEnd(buf, callingAt)) : -1;
+  const station = calledAt >= 0 ? parseCalledStation(buf, calledAt, valueEnd(buf, calledAt)) : null;
+  const ssid = station?.ssid ?? null;
+
+  let method: Method = 'none';
+  let decision: Decision;
+  const mac = userMac >= 0 ? userMac : callingMac;
+  if (userMac < 0 && (userNameAt >= 0 || callingMac < 0)) {
+    // A user name that is not a MAC is a per-person login; those credentials are not in this
+    // build, so the request is refused with a reason rather than guessed at.
+    decision = { kind: 'reject', reason: 'not-a-mac' };
+  } else {
+    // Without a User-Name the MAC comes from Calling-Station-Id alone: MAB with nothing to check.
+    const password = userNameAt >= 0 ? checkPassword(ex, mac, userNameAt) : { method: 'mab' as Method, ok: true };
+    method = password.method;
+    decision = password.ok
+      ? decide(rt.state.policy, rt.cache.get(mac), { ssid, nasDefaultNetwork: nas.defaultNetwork, now })
+      : { kind: 'reject', reason: 'bad-password' };
+  }
+
+  let reply: Buffer;
+  if (decision.kind === 'accept') {
+    const body = rt.state.acceptBodies[ex.nasIndex]!.get(decision.deviceClass.name) ?? EMPTY;
+    const attributes = decision.sessionTimeout > 0 ? Buffer.concat([body, encodeSessionTimeout(decision.sessionTimeout)]) : body;
+    reply = respond(ex, Code.AccessAccept, attributes);
+    rt.counters.accepts++;
+  } else {
+    reply = respond(ex, Code.AccessReject, EMPTY);
+    countReject(rt, decision.reason);
+  }
+
+  const latencyUs = (performance.now() - ex.receivedAt) * 1000;
+  rt.latency.record(latencyUs);
+  rt.decisions.push({
+    at: now,
+    result: decision.kind,
+    reason: decision.kind === 'accept' ? (decision.admittedUnknown ? 'admitted-unknown' : 'ok') : decision.reason,
+    mac: mac >= 0 ? formatMac(mac) : null,
+    userName: text(buf, userNameAt),
+    nas: nas.name,
+    nasAddress: ex.address,
+    apMac: station !== null && station.apMac >= 0 ? formatMac(station.apMac) : null,
+    ssid,
+    network: decision.kind === 'accept' ? decision.network.name : null,
+    vlan: decision.kind === 'accept' ? decision.network.vlan : null,
+    className: decision.kind === 'accept' ? decision.deviceClass.name : (rt.cache.get(mac)?.className ?? null),
+    profile: decision.kind === 'accept' ? decision.profile.name : null,
+    method,
+    randomisedMac: mac >= 0 && isRandomisedMac(mac),
+    latencyUs: Math.round(latencyUs),
+  });
+  return reply;
+}
+
+function countReject(rt: RadiusRuntime, reason: RejectReason | 'internal-error'): void {
+  rt.counters.rejects++;
+  rt.counters.rejectReasons[reason] = (rt.counters.rejectReasons[reason] ?? 0) + 1;
+}
+
+/** The Access-Reject sent when a handler failed unexpectedly (pipeline ON_HANDLER_FAILURE). */
+export function rejectForInternalError(ex: Exchange, rt: RadiusRuntime): Buffer {
+  countReject(rt, 'internal-error');
+  return respond(ex, Code.AccessReject, EMPTY);
+}

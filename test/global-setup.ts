@@ -1,0 +1,35 @@
+/**
+ * Runs once before the suite: makes sure the real third-party peers the interop tests drive
+ * are installed (Debian packages, installed when missing and we are root), and that the
+ * compiled CLI exists (npm test builds it first via `pretest`).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+const PEERS: ReadonlyArray<{ command: string; pkg: string }> = [{ command: 'radclient', pkg: 'freeradius-utils' }];
+
+function has(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+export default function setup(): void {
+  const missing = PEERS.filter((p) => !has(p.command));
+  if (missing.length > 0) {
+    const pkgs = [...new Set(missing.map((m) => m.pkg))];
+    if (process.getuid?.() !== 0) {
+      throw new Error(`interop tests need ${pkgs.join(', ')} (Debian); run: sudo apt-get install -y ${pkgs.join(' ')}`);
+    }
+    try {
+      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+      execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+      execFileSync('apt-get', ['install', '-y', '-qq', ...pkgs], { stdio: 'inherit', env });
+    } catch (e) {
+      throw new Error(`could not install ${pkgs.join(', ')} with apt-get: ${(e as Error).message}`);
+    }
+    const still = missing.filter((p) => !has(p.command));
+    if (still.length > 0) throw new Error(`installed ${pkgs.join(', ')} but ${still.map((s) => s.command).join(', ')} is still missing`);
+  }
+  const cli = path.resolve('dist/src/main.js');
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run the suite with 'npm test' (it builds first)`);
+}
