@@ -98,6 +98,11 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     latency: new LatencyHistogram(),
     counters,
     now,
+    onAlert: (event) =>
+      log.warn(
+        { alert: 'lost-device', mac: event.mac, nas: event.nas, apMac: event.apMac, ssid: event.ssid, at: new Date(event.at).toISOString() },
+        `ALERT: device ${event.mac ?? '?'} reported lost tried to connect via access point ${event.apMac ?? 'unknown'} (SSID ${event.ssid ?? 'none'}, NAS ${event.nas})`,
+      ),
     onInternalError: (err, ex) => log.error({ err, nas: ex.nas?.name, code: ex.buf[0], id: ex.buf[1] }, 'handler failed'),
   };
 

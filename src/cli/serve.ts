@@ -71,6 +71,23 @@ async function serve(opts: ServeOptions): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // SIGUSR2: one JSON line of counters and decision latency on stderr (benchmarks, operators).
+  process.on('SIGUSR2', () => {
+    const rt = daemon.runtime;
+    log.info(
+      {
+        requests: rt.counters.received,
+        accepts: rt.counters.accepts,
+        rejects: rt.counters.rejects,
+        drops: rt.counters.drops,
+        cacheSize: rt.cache.size,
+        latencyUs: { p50: rt.latency.percentile(50), p99: rt.latency.percentile(99), p999: rt.latency.percentile(99.9), count: rt.latency.count },
+        resetLatency: true,
+      },
+      'stats',
+    );
+    rt.latency.reset(); // each SIGUSR2 reports the interval since the previous one
+  });
   process.on('SIGHUP', () => {
     try {
       const next = loadConfig(file, { overrides, generateSecrets: true });

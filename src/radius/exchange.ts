@@ -60,6 +60,11 @@ export interface RadiusRuntime {
   readonly counters: RadiusCounters;
   /** Epoch ms; injectable so tests can fake the clock. */
   readonly now: () => number;
+  /**
+   * Called for decisions someone must hear about at once (R-4: a lost or stolen device tried
+   * to connect — where and when). The edge logs it at warn and records an alert.
+   */
+  readonly onAlert?: (event: DecisionEvent) => void;
   /** The edge's hook for unexpected errors inside a handler (the listener logs them). */
   readonly onInternalError?: (error: unknown, ex: Exchange) => void;
 }

@@ -16,6 +16,13 @@ const WARN_MEMO_LIMIT = 1024;
 /** Large receive buffers absorb bursts (an AP storm after a power cut) instead of dropping. */
 const SOCKET_BUFFER_BYTES = 8 * 1024 * 1024;
 
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+/** dgram's lookup hook for literal addresses: answers at once, with the family of the text. */
+function literalLookup(address: string, _family: unknown, callback: LookupCallback): void {
+  callback(null, address, net.isIPv6(address) ? 6 : 4);
+}
+
 export class RadiusListener {
   private socket: dgram.Socket | null = null;
   private readonly lastWarned = new Map<string, number>();
@@ -30,7 +37,9 @@ export class RadiusListener {
   /** Binds and resolves with the port actually bound (0 picks a free one). */
   bind(address: string, port: number): Promise<number> {
     const type = net.isIPv6(address) ? 'udp6' : 'udp4';
-    const socket = dgram.createSocket({ type, reuseAddr: false });
+    // Replies go to the literal address the request came from: skip dns.lookup, which would
+    // defer every send by a tick (Node calls back on the next tick even for IP literals).
+    const socket = dgram.createSocket({ type, reuseAddr: false, lookup: literalLookup });
     this.socket = socket;
     socket.on('message', (buf, rinfo) => this.onMessage(buf, rinfo.address, rinfo.port));
     return new Promise((resolve, reject) => {
@@ -39,7 +48,10 @@ export class RadiusListener {
       });
       socket.bind({ address, port, exclusive: true }, () => {
         socket.removeAllListeners('error');
-        socket.on('error', (error) => this.log.error({ err: error, service: this.service }, 'RADIUS socket error'));
+        socket.on('error', (error) => {
+          this.sendErrors++;
+          this.log.error({ err: error, service: this.service }, 'RADIUS socket error');
+        });
         try {
           socket.setRecvBufferSize(SOCKET_BUFFER_BYTES);
           socket.setSendBufferSize(SOCKET_BUFFER_BYTES);
@@ -74,9 +86,9 @@ export class RadiusListener {
   }
 
   private send(reply: Buffer, address: string, port: number): void {
-    this.socket?.send(reply, port, address, (error) => {
-      if (error) this.sendErrors++;
-    });
+    // No per-send callback: with one, Node completes each send through the event loop.
+    // Send failures surface as the socket's 'error' event (counted there).
+    this.socket?.send(reply, port, address);
   }
 
   private dropped(ex: Exchange, cause: DropCause): void {

@@ -83,6 +83,16 @@ describe('MAB with radclient', () => {
     expect(r.reply, r.stdout + r.stderr).toBe('Access-Reject');
   });
 
+  it('raises an alert naming the access point when a lost device tries to connect (R-4)', async () => {
+    const r = await radclient(daemon.authPort, daemon.secret, mabRequest('02-00-00-00-02-02', { called: 'AA-BB-CC-00-00-07:DCPS' }));
+    expect(r.reply).toBe('Access-Reject');
+    const deadline = Date.now() + 2000;
+    while (!daemon.logs().includes('AA-BB-CC-00-00-07') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    const alert = daemon.logs().split('\n').find((l) => l.includes('"alert":"lost-device"') && l.includes('AA-BB-CC-00-00-07'));
+    expect(alert).toBeDefined();
+    expect(alert).toContain('02-00-00-00-02-02');
+  });
+
   it('admits an unknown device on BYOD as a visitor (the seed school hands visitors the password)', async () => {
     const r = await radclient(daemon.authPort, daemon.secret, mabRequest('02-00-00-00-09-98', { called: `${AP}:BYOD` }));
     expect(r.reply).toBe('Access-Accept');

@@ -97,7 +97,7 @@ export function handleAccessRequest(ex: Exchange, rt: RadiusRuntime): Buffer {
 
   const latencyUs = (performance.now() - ex.receivedAt) * 1000;
   rt.latency.record(latencyUs);
-  rt.decisions.push({
+  const event: DecisionEvent = {
     at: now,
     result: decision.kind,
     reason: decision.kind === 'accept' ? (decision.admittedUnknown ? 'admitted-unknown' : 'ok') : decision.reason,
@@ -114,7 +114,10 @@ export function handleAccessRequest(ex: Exchange, rt: RadiusRuntime): Buffer {
     method,
     randomisedMac: mac >= 0 && isRandomisedMac(mac),
     latencyUs: Math.round(latencyUs),
-  });
+  };
+  rt.decisions.push(event);
+  // every attempt by a device reported lost raises an alert naming the AP and the time.
+  if (decision.kind === 'reject' && decision.reason === 'device-lost') rt.onAlert?.(event);
   return reply;
 }
 
