@@ -91,7 +91,14 @@ export class BatchWriter<T> {
         this.oldestAt = oldestAt;
       }
     }
-    for (const done of waiters) done(error);
+    for (const done of waiters) {
+      try {
+        done(error);
+      } catch (e) {
+        // A waiter's own failure must not escape a timer callback and stop the daemon.
+        this.opts.onError(e, 0);
+      }
+    }
     if (this.queue.length > 0 && this.timer === null && !this.closed) {
       this.timer = setTimeout(() => {
         this.timer = null;

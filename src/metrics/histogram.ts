@@ -1,7 +1,7 @@
 /**
  * A latency histogram cheap enough to stay on in production: one array increment per
  * sample, no allocation. Buckets are log-linear (like HDR histograms): exact below 64 µs,
- * then 32 sub-buckets per power of two, so any value is reported within ~3 %.
+ * then 32 sub-buckets per power of two, so any value is reported within 1/32 (3.1 %) below it.
  */
 
 const LINEAR = 64; // values 0..63 µs get one bucket each
@@ -13,7 +13,7 @@ function bucketOf(us: number): number {
   const v = us < 0 ? 0 : Math.floor(us);
   if (v < LINEAR) return v;
   // octave = floor(log2(v)) - 5 (v ≥ 64 means log2 ≥ 6)
-  const log2 = 31 - Math.clz32(v >= 2 ** 31 ? 2 ** 31 - 1 : v);
+  const log2 = v >= 2 ** 32 ? 32 : 31 - Math.clz32(v); // clz32 sees 32 bits: larger values clamp
   const octave = Math.min(log2 - 5, MAX_OCTAVE);
   const sub = Math.floor(v / 2 ** (log2 - SUB_BITS)) - SUB; // 0..31
   return LINEAR + (octave - 1) * SUB + Math.min(sub, SUB - 1);
@@ -75,11 +75,14 @@ export class LatencyHistogram {
     this.maxSeen = 0;
   }
 
-  /** Cumulative counts at the given upper bounds (µs), for Prometheus-style export. */
+  /**
+   * Cumulative counts of samples ≤ each upper bound (µs), for Prometheus `le` buckets. A bucket
+   * counts when its whole range lies at or below the bound (exact for bounds on bucket edges).
+   */
   cumulative(boundsUs: readonly number[]): number[] {
     return boundsUs.map((bound) => {
       let n = 0;
-      for (let b = 0; b < BUCKETS && lowerBoundOf(b) < bound; b++) n += this.counts[b]!;
+      for (let b = 0; b < BUCKETS && lowerBoundOf(b + 1) - 1 <= bound; b++) n += this.counts[b]!;
       return n;
     });
   }

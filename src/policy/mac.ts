@@ -14,7 +14,7 @@ function hexValue(c: number): number {
 
 /**
  * Parse the formats access points send: aabbccddeeff, AA-BB-CC-DD-EE-FF, aa:bb:cc:dd:ee:ff,
- * aabb.ccdd.eeff (Cisco). Returns the MAC as a number, or -1 when the text is not a MAC.
+ * aabb.ccdd.eeff (Cisco), aabbcc-ddeeff (an option on Cisco, Fortinet and HPE gear). Returns the MAC as a number, or -1 when the text is not a MAC.
  * `get(i)` abstracts over strings and byte buffers so both paths share one parser.
  */
 function parseWith(len: number, get: (i: number) => number): number {
@@ -30,6 +30,10 @@ function parseWith(len: number, get: (i: number) => number): number {
     sep = get(4);
     if (sep !== 46) return -1; // '.'
     groupLen = 4;
+  } else if (len === 13) {
+    sep = get(6);
+    if (sep !== 45) return -1; // '-': aabbcc-ddeeff (Cisco, Fortinet, HPE option)
+    groupLen = 6;
   } else {
     return -1;
   }

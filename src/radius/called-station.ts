@@ -12,8 +12,8 @@ export interface CalledStation {
   readonly ssid: string | null;
 }
 
-/** MAC forms by length: 17 (aa-bb-.. / aa:bb:..), 14 (aabb.ccdd.eeff), 12 (aabbccddeeff). */
-const MAC_LENGTHS = [17, 14, 12] as const;
+/** MAC forms by length: 17 (aa-bb-.. / aa:bb:..), 14 (aabb.ccdd.eeff), 13 (aabbcc-ddeeff), 12 (aabbccddeeff). */
+const MAC_LENGTHS = [17, 14, 13, 12] as const;
 
 export function parseCalledStation(buf: Uint8Array, start: number, end: number): CalledStation {
   const len = end - start;
@@ -22,8 +22,9 @@ export function parseCalledStation(buf: Uint8Array, start: number, end: number):
     const mac = parseMacBytes(buf, start, start + macLen);
     if (mac < 0) continue;
     if (len === macLen) return { apMac: mac, ssid: null };
-    // RFC 3580 §3.20: ':' separates the MAC from the SSID.
-    if (buf[start + macLen] === 0x3a && len > macLen + 1) {
+    // RFC 3580 §3.20: ':' separates the MAC from the SSID ("MAC:" alone: an AP with no SSID).
+    if (buf[start + macLen] === 0x3a && len === macLen + 1) return { apMac: mac, ssid: null };
+    if (buf[start + macLen] === 0x3a) {
       return { apMac: mac, ssid: Buffer.from(buf.buffer, buf.byteOffset + start + macLen + 1, len - macLen - 1).toString('utf8') };
     }
   }

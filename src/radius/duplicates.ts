@@ -5,23 +5,23 @@
  * copy is still being handled (accounting waits for its commit).
  */
 
-interface Entry {
-  authenticator: Buffer;
+/** One recorded request. Callers hold it to complete or forget exactly this request later. */
+export interface DuplicateEntry {
+  readonly authenticator: Buffer;
   reply: Buffer | null;
-  at: number;
+  readonly at: number;
 }
 
 export type DuplicateVerdict =
-  | { readonly kind: 'new' }
+  | { readonly kind: 'new'; readonly entry: DuplicateEntry }
   | { readonly kind: 'resend'; readonly reply: Buffer }
   | { readonly kind: 'in-progress' };
 
-const NEW: DuplicateVerdict = { kind: 'new' };
 const IN_PROGRESS: DuplicateVerdict = { kind: 'in-progress' };
 
 export class DuplicateCache {
   /** Insertion-ordered: the oldest entries are at the head, so expiry walks from the front. */
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, DuplicateEntry>();
 
   constructor(
     private readonly windowMs: number,
@@ -33,8 +33,12 @@ export class DuplicateCache {
     return this.entries.size;
   }
 
-  static key(address: string, port: number, identifier: number): string {
-    return `${address}|${port}|${identifier}`;
+  /**
+   * The service (auth/acct port) is part of the key: a NAS may use the same source port and
+   * Identifier for an Access-Request and an Accounting-Request at once.
+   */
+  static key(service: string, address: string, port: number, identifier: number): string {
+    return `${service}|${address}|${port}|${identifier}`;
   }
 
   /**
@@ -53,19 +57,22 @@ export class DuplicateCache {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(key, { authenticator: Buffer.from(authenticator), reply: null, at: now });
-    return NEW;
+    const entry: DuplicateEntry = { authenticator: Buffer.from(authenticator), reply: null, at: now };
+    this.entries.set(key, entry);
+    return { kind: 'new', entry };
   }
 
-  /** Stores the reply sent for a recorded request. */
-  complete(key: string, reply: Buffer): void {
-    const found = this.entries.get(key);
-    if (found !== undefined) found.reply = reply;
+  /** Stores the reply sent for a recorded request (a no-op if a newer request replaced it). */
+  complete(entry: DuplicateEntry, reply: Buffer): void {
+    entry.reply = reply;
   }
 
-  /** Forgets a request that produced no reply (dropped), so a retransmission is handled afresh. */
-  forget(key: string): void {
-    this.entries.delete(key);
+  /**
+   * Forgets a request that produced no reply (dropped), so a retransmission is handled afresh.
+   * Only this entry: a newer request that reused the key meanwhile stays recorded.
+   */
+  forget(key: string, entry: DuplicateEntry): void {
+    if (this.entries.get(key) === entry) this.entries.delete(key);
   }
 
   private expire(now: number): void {

@@ -9,7 +9,7 @@ import type { LatencyHistogram } from '../metrics/histogram.js';
 import type { Policy } from '../policy/model.js';
 import type { DecisionEvent } from '../store/types.js';
 import type { DropCause, DropCounters } from './drops.js';
-import type { DuplicateCache } from './duplicates.js';
+import type { DuplicateCache, DuplicateEntry } from './duplicates.js';
 import type { NasRegistry } from './nas-registry.js';
 import type { AccountingRecord } from './handlers/accounting-request.js';
 
@@ -24,8 +24,9 @@ export interface Exchange {
   readonly receivedAt: number;
   nas: NasClientConfig | null;
   nasIndex: number;
-  /** Duplicate-cache key once the request has been recorded there. */
+  /** Duplicate-cache key and entry once the request has been recorded there. */
   dupKey: string | null;
+  dupEntry: DuplicateEntry | null;
 }
 
 /** Counters the listener and /metrics read. */

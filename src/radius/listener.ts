@@ -74,6 +74,7 @@ export class RadiusListener {
       nas: null,
       nasIndex: -1,
       dupKey: null,
+      dupEntry: null,
     };
     const result = runPipeline(ex, this.runtime());
     if (typeof result === 'string') this.dropped(ex, result);

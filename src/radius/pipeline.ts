@@ -99,10 +99,11 @@ const duplicate: Step = {
   run: (ex, rt) => {
     // RFC 5997 §3: Status-Server is not subject to duplicate detection; each one is answered.
     if (ex.buf[0] === Code.StatusServer) return null;
-    const key = DuplicateCache.key(ex.address, ex.port, ex.buf[1]!);
+    const key = DuplicateCache.key(ex.service, ex.address, ex.port, ex.buf[1]!);
     const verdict = rt.duplicates.check(key, ex.buf.subarray(4, 20), rt.now());
     if (verdict.kind === 'new') {
       ex.dupKey = key;
+      ex.dupEntry = verdict.entry;
       return null;
     }
     if (verdict.kind === 'resend') {
@@ -151,7 +152,12 @@ export function runPipeline(ex: Exchange, rt: RadiusRuntime): Buffer | DropCause
   for (let i = 0; i < steps.length; i++) {
     const result = steps[i]!.run(ex, rt);
     if (result === null) continue;
-    if (result instanceof Promise) return result.then((r) => settle(ex, rt, r));
+    if (result instanceof Promise) {
+      return result.then(
+        (r) => settle(ex, rt, r),
+        (error: unknown) => settle(ex, rt, failure(ex, rt, ex.buf[0]!, error)),
+      );
+    }
     return settle(ex, rt, result);
   }
   // Every pipeline ends with a handler that always answers; falling off the end is a bug.
@@ -161,9 +167,9 @@ export function runPipeline(ex: Exchange, rt: RadiusRuntime): Buffer | DropCause
 function settle(ex: Exchange, rt: RadiusRuntime, result: Buffer | DropCause): Buffer | DropCause {
   if (typeof result === 'string') {
     rt.counters.drops[result]++;
-    if (ex.dupKey !== null) rt.duplicates.forget(ex.dupKey);
-  } else if (ex.dupKey !== null) {
-    rt.duplicates.complete(ex.dupKey, result);
+    if (ex.dupKey !== null && ex.dupEntry !== null) rt.duplicates.forget(ex.dupKey, ex.dupEntry);
+  } else if (ex.dupEntry !== null) {
+    rt.duplicates.complete(ex.dupEntry, result);
   }
   return result;
 }
