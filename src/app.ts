@@ -3,8 +3,17 @@
  * it bound; stop() flushes every queued record and closes everything; reload() swaps the
  * config in one assignment, so no packet is dropped or sees half of each.
  */
+import type { AddressInfo } from 'node:net';
 import type Database from 'better-sqlite3';
+import { buildAdminServer, type AdminServer } from './admin/server.js';
+import { recordAdminAction } from './audit/log.js';
+import { LanyardError } from './errors.js';
+import { SqlitePeopleRepository } from './store/people.js';
+import { SqliteTokenRepository } from './store/tokens.js';
 import { BatchWriter } from './audit/writer.js';
+import { readChains } from './audit/chain.js';
+import { alertEntry, appendAuditEntries, type AuditEntry } from './audit/log.js';
+import { schedulePurge } from './audit/retention.js';
 import { DeviceCache } from './cache/decision-cache.js';
 import type { LanyardConfig } from './config/types.js';
 import type { Logger } from './log.js';
@@ -17,6 +26,7 @@ import { RadiusListener } from './radius/listener.js';
 import { NasRegistry } from './radius/nas-registry.js';
 import { ReplyTemplates } from './radius/replies.js';
 import { SqliteAccountingRepository } from './store/accounting.js';
+import { DEFAULT_STALE_AFTER_MS, SqliteSessionRepository } from './store/sessions.js';
 import { dataVersion, openDatabase } from './store/db.js';
 import { SqliteDeviceRepository } from './store/devices.js';
 import { SqliteEventRepository } from './store/events.js';
@@ -44,9 +54,13 @@ export interface DaemonOptions {
 export interface Daemon {
   readonly authPort: number;
   readonly acctPort: number;
+  /** The admin API's TCP port, or null when api.enabled is false. */
+  readonly apiPort: number | null;
   readonly runtime: RadiusRuntime;
   readonly db: Database.Database;
   readonly devices: SqliteDeviceRepository;
+  /** Accounting sessions; `sessions.onChange(...)` hears of every start and stop after commit. */
+  readonly sessions: SqliteSessionRepository;
   /** Applies a new config (SIGHUP). Ports and database changes need a restart and are reported. */
   reload(config: LanyardConfig): string[];
   /** Pulls store changes into the cache now (after an in-process write). */
@@ -58,7 +72,10 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
   const db = openDatabase(config.store.database);
   const devices = new SqliteDeviceRepository(db);
   const events = new SqliteEventRepository(db);
-  const accountingStore = new SqliteAccountingRepository(db);
+  const sessions = new SqliteSessionRepository(db, {
+    onListenerError: (err) => log.error({ err }, 'a session listener failed'),
+  });
+  const accountingStore = new SqliteAccountingRepository(db, sessions);
   const now = options.now ?? Date.now;
 
   const cache = new DeviceCache();
@@ -77,6 +94,15 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     maxQueued: config.events.batchSize * 100,
     write: (batch) => accountingStore.insertBatch(batch),
     onError: (err, n) => log.error({ err, records: n }, 'could not store accounting records; NAS will retransmit'),
+  });
+
+  // Other audit rows the daemon writes itself (R-4 alerts), batched like decisions.
+  const auditRows = new BatchWriter<AuditEntry>({
+    flushIntervalMs: config.events.flushIntervalMs,
+    batchSize: config.events.batchSize,
+    maxQueued: config.events.batchSize * 100,
+    write: (batch) => void appendAuditEntries(db, batch),
+    onError: (err, n) => log.error({ err, events: n }, 'could not store audit rows; will retry'),
   });
 
   const counters: RadiusCounters = {
@@ -98,11 +124,13 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     latency: new LatencyHistogram(),
     counters,
     now,
-    onAlert: (event) =>
+    onAlert: (event) => {
       log.warn(
         { alert: 'lost-device', mac: event.mac, nas: event.nas, apMac: event.apMac, ssid: event.ssid, at: new Date(event.at).toISOString() },
         `ALERT: device ${event.mac ?? '?'} reported lost tried to connect via access point ${event.apMac ?? 'unknown'} (SSID ${event.ssid ?? 'none'}, NAS ${event.nas})`,
-      ),
+      );
+      auditRows.push(alertEntry(event)); // the audit log's 'alert' row (R-4)
+    },
     onInternalError: (err, ex) => log.error({ err, nas: ex.nas?.name, code: ex.buf[0], id: ex.buf[1] }, 'handler failed'),
   };
 
@@ -137,13 +165,91 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     }
   }, config.store.pollIntervalMs);
 
+  // Sessions whose Stop was lost (and with no Interim since) end at their last update.
+  const staleSweep = setInterval(() => {
+    try {
+      const closed = sessions.closeStale(now(), DEFAULT_STALE_AFTER_MS);
+      if (closed > 0) log.info({ closed }, 'closed stale accounting sessions');
+    } catch (err) {
+      log.error({ err }, 'could not close stale sessions');
+    }
+  }, 5 * 60_000);
+  staleSweep.unref();
+
+  // The admin API (docs/api.md) on its own TCP port; it applies every device write to the cache
+  // at once (syncCache), and records people/token writes in the audit log.
+  let api: AdminServer | null = null;
+  let apiPort: number | null = null;
+  if (config.api.enabled) {
+    const audit = (action: Parameters<typeof recordAdminAction>[1]): void => void recordAdminAction(db, action);
+    try {
+      api = await buildAdminServer({
+        api: config.api,
+        classes: () => new Set(runtime.state.policy.classes.keys()),
+        db,
+        devices,
+        tokens: new SqliteTokenRepository(db, { audit }),
+        people: new SqlitePeopleRepository(db, devices, { audit }),
+        sessions,
+        runtime: () => runtime,
+        radiusPorts: () => ({ authPort, acctPort }),
+        syncCache: () => void syncCache(),
+        log,
+        now,
+      });
+      await api.listen({ host: config.api.bind, port: config.api.port });
+      apiPort = (api.server.address() as AddressInfo).port;
+    } catch (e) {
+      clearInterval(poll);
+      clearInterval(staleSweep);
+      await api?.close();
+      await auth.close();
+      await acct.close();
+      decisions.close();
+      accounting.close();
+      auditRows.close();
+      db.close();
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+        throw new LanyardError('LANYARD_ERR_LISTEN', `admin API cannot listen on ${config.api.bind}:${config.api.port}: ${code}`, {
+          where: 'api.port',
+          cause: e,
+        });
+      }
+      throw e;
+    }
+  }
+
+  // The audit log's daily retention purge (docs/audit-log.md), at audit.purgeAt local time.
+  // The log line carries the purge row's hash: a copy of the chain head outside the database.
+  let auditSettings = config.audit;
+  const purge = schedulePurge({
+    db,
+    settings: () => auditSettings,
+    now,
+    onDone: (r) =>
+      log.info(
+        {
+          purged: r.total,
+          kinds: Object.fromEntries(Object.entries(r.kinds).map(([k, v]) => [k, v.rows])),
+          purgeRow: r.purgeRowId,
+          purgeRowHash: readChains(db).get('purge')?.headHash.toString('hex'),
+          walTruncated: r.walTruncated,
+        },
+        'audit log purge done',
+      ),
+    onError: (err) => log.error({ err }, 'audit log purge failed; the next one will carry on'),
+  });
+
   let stopped = false;
   return {
     authPort,
     acctPort,
+    apiPort,
     runtime,
     db,
     devices,
+    sessions,
     syncCache,
     reload(next: LanyardConfig): string[] {
       const notes: string[] = [];
@@ -151,19 +257,31 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
         notes.push('radius.bind/authPort/acctPort changed: takes effect at the next restart');
       }
       if (next.store.database !== config.store.database) notes.push('store.database changed: takes effect at the next restart');
+      if (next.store.pollIntervalMs !== config.store.pollIntervalMs) notes.push('store.pollIntervalMs changed: takes effect at the next restart');
+      if (next.radius.duplicateWindowMs !== config.radius.duplicateWindowMs) notes.push('radius.duplicateWindowMs changed: takes effect at the next restart');
+      if (next.events.flushIntervalMs !== config.events.flushIntervalMs || next.events.batchSize !== config.events.batchSize) {
+        notes.push('events.flushIntervalMs/batchSize changed: take effect at the next restart');
+      }
       runtime.state = buildRadiusState(next); // one assignment: a packet sees the old or the new state
+      const purgeAtChanged = next.audit.purgeAt !== auditSettings.purgeAt;
+      auditSettings = next.audit; // retention days apply to the next purge
+      if (purgeAtChanged) purge.reschedule();
       return notes;
     },
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
       clearInterval(poll);
+      clearInterval(staleSweep);
+      await purge.stop(); // a purge in progress stops at its next step
+      await api?.close();
       await auth.close();
       await acct.close();
       // Resolve every waiting accounting request before closing (their responses are unsendable now;
       // the NAS retransmits to the next instance).
       decisions.close();
       accounting.close();
+      auditRows.close();
       db.close();
     },
   };

@@ -32,6 +32,27 @@ export const ERROR_CODES = {
     summary: 'The database was written by a newer Lanyard (its schema version is higher than this build knows).',
   },
   LANYARD_ERR_LISTEN: { status: 500, summary: 'A listener could not bind its address and port.' },
+  // Admin API (docs/api.md)
+  LANYARD_ERR_AUTH_REQUIRED: { status: 401, summary: 'The request has no API token, or the token is unknown or revoked.' },
+  LANYARD_ERR_AUTH_FORBIDDEN: { status: 403, summary: "The API token's role does not allow this route." },
+  LANYARD_ERR_AUTH_RATE_LIMITED: {
+    status: 429,
+    summary: 'Too many failed logins (missing or wrong token) from this address; wait and retry.',
+  },
+  LANYARD_ERR_RATE_LIMITED: { status: 429, summary: 'Too many requests from this address; wait and retry.' },
+  LANYARD_ERR_REQUEST_INVALID: {
+    status: 400,
+    summary: 'The request cannot be read: malformed JSON, wrong content type, empty or oversized body.',
+  },
+  LANYARD_ERR_REQUEST_TOO_LARGE: { status: 413, summary: 'The request body is larger than the configured limit (api.bodyLimit, api.importBodyLimit).' },
+  LANYARD_ERR_MEDIA_TYPE: { status: 415, summary: 'The request body has a content type this route does not accept.' },
+  LANYARD_ERR_ROUTE_NOT_FOUND: { status: 404, summary: 'No API route has this method and path.' },
+  LANYARD_ERR_TOKEN_EXISTS: { status: 409, summary: 'An active API token with this name exists (revoke it first).' },
+  LANYARD_ERR_TOKEN_NOT_FOUND: { status: 404, summary: 'No active API token has this name.' },
+  LANYARD_ERR_PERSON_NOT_FOUND: { status: 404, summary: 'No person with this id is registered.' },
+  LANYARD_ERR_SESSION_NOT_FOUND: { status: 404, summary: 'No accounting session has this id.' },
+  LANYARD_ERR_PERSON_EXISTS: { status: 409, summary: 'A person with this email address is already registered.' },
+  LANYARD_ERR_INTERNAL: { status: 500, summary: 'An unexpected server error (a bug: please report it with the log line).' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

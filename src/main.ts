@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 /** The `lanyard` command. Every verb has --help. */
 import { Command } from 'commander';
+import { registerAudit } from './cli/audit.js';
 import { registerCheckConfig } from './cli/check-config.js';
 import { registerDevices } from './cli/devices.js';
 import { registerServe } from './cli/serve.js';
+import { registerSessions } from './cli/sessions.js';
+import { registerTokens } from './cli/tokens.js';
 
 const program = new Command();
 program
@@ -15,5 +18,8 @@ program
 registerServe(program);
 registerCheckConfig(program);
 registerDevices(program);
+registerTokens(program);
+registerAudit(program);
+registerSessions(program);
 
 await program.parseAsync(process.argv);

@@ -11,7 +11,8 @@ import { DEVICE_STATUSES, type DeviceStatus } from '../policy/model.js';
 import { openDatabase } from '../store/db.js';
 import { SqliteDeviceRepository, requireMac } from '../store/devices.js';
 import type { DeviceHistoryRow, DeviceRecord, ListFilter } from '../store/types.js';
-import { parseDeviceCsv, parseExpiry, type CsvError } from '../import/csv.js';
+import { parseExpiry, type CsvError } from '../import/csv.js';
+import { IMPORT_FORMATS, parseDeviceImport, type ImportFormat } from '../import/mapping.js';
 import type { LanyardConfig } from '../config/types.js';
 import { configFor, runAction, type StoreOptions } from './common.js';
 
@@ -325,7 +326,9 @@ export function registerDevices(program: Command): void {
       .command('import <file>')
       .description('register devices from a CSV file (columns mac,class,owner,label,expires); all or nothing')
       .option('--dry-run', 'check the file and report; change nothing (exit 1 if any row is invalid)')
-      .option('--valid-only', 'import the valid rows even if others are invalid'),
+      .option('--valid-only', 'import the valid rows even if others are invalid')
+      .option('--format <format>', `${IMPORT_FORMATS.join('|')}: Lanyard columns, or an Intune / Jamf Pro / asset-register export`, 'auto')
+      .option('--class <class>', 'the class of every device in an Intune, Jamf Pro or asset-register export (they have no class column)'),
   )
     .addHelpText(
       'after',
@@ -334,7 +337,11 @@ export function registerDevices(program: Command): void {
         'Example:\n  lanyard devices import staff-laptops.csv --dry-run',
     )
     .action(
-      runAction((file: string, opts: CommonOpts & { dryRun?: boolean; validOnly?: boolean }) => {
+      runAction((file: string, opts: CommonOpts & { dryRun?: boolean; validOnly?: boolean; format?: string; class?: string }) => {
+        const format = opts.format ?? 'auto';
+        if (!(IMPORT_FORMATS as readonly string[]).includes(format)) {
+          throw new LanyardError('LANYARD_ERR_FIELD_INVALID', `format "${format}" is not one of ${IMPORT_FORMATS.join(', ')}`, { where: '--format' });
+        }
         let text: string;
         try {
           text = fs.readFileSync(file, 'utf8');
@@ -346,15 +353,23 @@ export function registerDevices(program: Command): void {
         }
         const now = Date.now();
         withStore(opts, (repo, config) => {
-          const parsed = parseDeviceCsv(text, { classes: classNames(config), now, existing: (mac) => repo.get(mac) });
+          const parsed = parseDeviceImport(text, {
+            classes: classNames(config),
+            now,
+            existing: (mac) => repo.get(mac),
+            format: format as ImportFormat,
+            ...(opts.class === undefined ? {} : { className: opts.class }),
+          });
+          if (parsed.format !== null && parsed.format !== 'lanyard') {
+            err(`read as format ${parsed.format}: ${parsed.mapping.map((m) => `"${m.header}" → ${m.field}`).join(', ')}`);
+          }
           if (parsed.unknownColumns.length > 0) {
             err(`ignoring unknown column${parsed.unknownColumns.length === 1 ? '' : 's'}: ${parsed.unknownColumns.join(', ')}`);
           }
           printErrors(parsed.errors);
           const badRows = new Set(parsed.errors.map((e) => e.line)).size;
           // A header without mac/class, or with a column twice, leaves no row to import at all.
-          const cols = parsed.columns;
-          const headerUsable = cols.includes('mac') && cols.includes('class') && new Set(cols).size === cols.length;
+          const headerUsable = parsed.headerOk;
           const counts = `${plural(parsed.rows.length, 'valid row')}, ${plural(badRows, 'invalid row')}`;
           if (opts.dryRun) {
             out(`dry run: ${counts}; nothing changed`);

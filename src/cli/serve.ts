@@ -12,6 +12,7 @@ interface ServeOptions {
   db?: string;
   authPort?: number;
   acctPort?: number;
+  apiPort?: number;
   logLevel?: string;
 }
 
@@ -23,6 +24,7 @@ export function registerServe(program: Command): void {
     .option('--db <path>', 'SQLite database file (overrides store.database)')
     .option('--auth-port <n>', 'RADIUS authentication port; 0 picks a free one', parsePort)
     .option('--acct-port <n>', 'RADIUS accounting port; 0 picks a free one', parsePort)
+    .option('--api-port <n>', 'admin HTTP API port (overrides api.port); 0 picks a free one', parsePort)
     .option('--log-level <level>', 'override log.level (fatal, error, warn, info, debug, trace, silent)')
     .action(runAction(serve));
 }
@@ -33,6 +35,7 @@ async function serve(opts: ServeOptions): Promise<void> {
     ...(opts.db === undefined ? {} : { database: path.resolve(opts.db) }),
     ...(opts.authPort === undefined ? {} : { authPort: opts.authPort }),
     ...(opts.acctPort === undefined ? {} : { acctPort: opts.acctPort }),
+    ...(opts.apiPort === undefined ? {} : { apiPort: opts.apiPort }),
   };
   const config = loadConfig(file, { overrides, generateSecrets: true });
   const log = createLogger(opts.logLevel ?? config.log.level);
@@ -44,6 +47,9 @@ async function serve(opts: ServeOptions): Promise<void> {
   process.stdout.write(
     [
       `lanyard listening: RADIUS auth udp ${where}:${daemon.authPort}, accounting udp ${where}:${daemon.acctPort}`,
+      daemon.apiPort === null
+        ? '  admin API off (api.enabled: false)'
+        : `  admin API http://${config.api.bind.includes(':') ? `[${config.api.bind}]` : config.api.bind}:${daemon.apiPort} (docs at /docs)`,
       `  config:   ${config.source}`,
       `  database: ${config.store.database}`,
       `  devices:  ${daemon.runtime.cache.size} in the cache`,
@@ -51,7 +57,7 @@ async function serve(opts: ServeOptions): Promise<void> {
       '',
     ].join('\n'),
   );
-  log.info({ authPort: daemon.authPort, acctPort: daemon.acctPort, devices: daemon.runtime.cache.size }, 'started');
+  log.info({ authPort: daemon.authPort, acctPort: daemon.acctPort, apiPort: daemon.apiPort, devices: daemon.runtime.cache.size }, 'started');
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -71,9 +77,14 @@ async function serve(opts: ServeOptions): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  // SIGUSR2: one JSON line of counters and decision latency on stderr (benchmarks, operators).
+  // SIGUSR2: one JSON line of counters and the decision latency of the interval since the
+  // previous SIGUSR2 (benchmarks, operators). The histogram itself is never reset: /metrics
+  // exports it as cumulative counters.
+  let since = daemon.runtime.latency.snapshot();
+  let sinceCount = daemon.runtime.latency.count;
   process.on('SIGUSR2', () => {
     const rt = daemon.runtime;
+    const h = rt.latency;
     log.info(
       {
         requests: rt.counters.received,
@@ -81,17 +92,18 @@ async function serve(opts: ServeOptions): Promise<void> {
         rejects: rt.counters.rejects,
         drops: rt.counters.drops,
         cacheSize: rt.cache.size,
-        latencyUs: { p50: rt.latency.percentile(50), p99: rt.latency.percentile(99), p999: rt.latency.percentile(99.9), count: rt.latency.count },
-        resetLatency: true,
+        latencyUs: { p50: h.percentileSince(since, 50), p99: h.percentileSince(since, 99), p999: h.percentileSince(since, 99.9), count: h.count - sinceCount },
       },
       'stats',
     );
-    rt.latency.reset(); // each SIGUSR2 reports the interval since the previous one
+    since = h.snapshot();
+    sinceCount = h.count;
   });
   process.on('SIGHUP', () => {
     try {
       const next = loadConfig(file, { overrides, generateSecrets: true });
       const notes = daemon.reload(next);
+      for (const warning of next.warnings) log.warn(warning);
       log.info({ notes }, 'configuration reloaded');
     } catch (err) {
       log.error({ err }, 'configuration reload failed; the running configuration is unchanged');

@@ -40,6 +40,15 @@ export const DEFAULTS = Object.freeze({
   vendor: 'generic' as const,
   requireMessageAuthenticator: true,
   coaPort: 3799,
+  apiEnabled: true,
+  apiBind: '127.0.0.1',
+  apiPort: 8080,
+  apiBodyLimit: 1024 * 1024,
+  apiImportBodyLimit: 32 * 1024 * 1024,
+  apiRateLimit: { max: 600, windowMs: 60_000 },
+  apiFailedLogins: { max: 10, windowMs: 15 * 60_000 },
+  auditRetentionDays: { decision: 365, session: 365, admin: 730, alert: 365, purge: 3650 },
+  auditPurgeAt: '03:00',
 });
 
 type KeyPath = readonly (string | number)[];
@@ -389,6 +398,12 @@ export function loadConfigText(text: string, file: string, opts: LoadOptions = {
   const policyOk = policySections.every((s) => !badSections.has(s)) && !badSections.has(undefined);
   if (policyOk) problems.push(...(checkPolicy(raw) as PolicyProblem[]));
   if (!badSections.has('radius') && !badSections.has(undefined)) checkRadius(raw, !badSections.has('networks'), problems);
+  if (!badSections.has('api') && !badSections.has(undefined) && raw.api?.bind !== undefined) {
+    const bind = parseAddressOrCidr(raw.api.bind);
+    if (!bind.ok || raw.api.bind.includes('/')) {
+      problems.push({ path: ['api', 'bind'], message: `'${raw.api.bind}' is not an IP address to listen on (such as 127.0.0.1, 0.0.0.0 or ::)` });
+    }
+  }
 
   // Names are checked even where a section has other problems (checkPolicy repeats them: dedupe).
   for (const at of [['radius', 'clients'], ['destinations'], ['profiles'], ['networks'], ['classes']] as const) {
@@ -462,14 +477,16 @@ export function loadConfigText(text: string, file: string, opts: LoadOptions = {
 
   // 6. Overrides (from the command line, after validation)
   const overrideProblems: Problem[] = [];
-  const port = (key: 'authPort' | 'acctPort', fallback: number): number => {
+  const port = (key: 'authPort' | 'acctPort' | 'apiPort', fallback: number): number => {
     const v = opts.overrides?.[key];
     if (v === undefined) return fallback;
-    if (!Number.isInteger(v) || v < 0 || v > 65535) overrideProblems.push({ path: ['radius', key], message: `the override ${v} is not a port number from 0 to 65535` });
+    const at = key === 'apiPort' ? ['api', 'port'] : ['radius', key];
+    if (!Number.isInteger(v) || v < 0 || v > 65535) overrideProblems.push({ path: at, message: `the override ${v} is not a port number from 0 to 65535` });
     return v;
   };
   const authPort = port('authPort', raw.radius?.authPort ?? DEFAULTS.authPort);
   const acctPort = port('acctPort', raw.radius?.acctPort ?? DEFAULTS.acctPort);
+  const apiPort = port('apiPort', raw.api?.port ?? DEFAULTS.apiPort);
   if (overrideProblems.length === 0 && authPort !== 0 && authPort === acctPort) {
     overrideProblems.push({ path: ['radius', 'acctPort'], message: `must differ from authPort (both are ${authPort} after overrides)` });
   }
@@ -492,6 +509,31 @@ export function loadConfigText(text: string, file: string, opts: LoadOptions = {
       batchSize: raw.events?.batchSize ?? DEFAULTS.batchSize,
     },
     log: { level: raw.log?.level ?? DEFAULTS.logLevel },
+    api: {
+      enabled: raw.api?.enabled ?? DEFAULTS.apiEnabled,
+      bind: raw.api?.bind ?? DEFAULTS.apiBind,
+      port: apiPort,
+      bodyLimit: raw.api?.bodyLimit ?? DEFAULTS.apiBodyLimit,
+      importBodyLimit: raw.api?.importBodyLimit ?? DEFAULTS.apiImportBodyLimit,
+      rateLimit: {
+        max: raw.api?.rateLimit?.max ?? DEFAULTS.apiRateLimit.max,
+        windowMs: raw.api?.rateLimit?.windowMs ?? DEFAULTS.apiRateLimit.windowMs,
+      },
+      failedLogins: {
+        max: raw.api?.failedLogins?.max ?? DEFAULTS.apiFailedLogins.max,
+        windowMs: raw.api?.failedLogins?.windowMs ?? DEFAULTS.apiFailedLogins.windowMs,
+      },
+    },
+    audit: {
+      retentionDays: {
+        decision: raw.audit?.retentionDays?.decision ?? DEFAULTS.auditRetentionDays.decision,
+        session: raw.audit?.retentionDays?.session ?? DEFAULTS.auditRetentionDays.session,
+        admin: raw.audit?.retentionDays?.admin ?? DEFAULTS.auditRetentionDays.admin,
+        alert: raw.audit?.retentionDays?.alert ?? DEFAULTS.auditRetentionDays.alert,
+        purge: raw.audit?.retentionDays?.purge ?? DEFAULTS.auditRetentionDays.purge,
+      },
+      purgeAt: raw.audit?.purgeAt ?? DEFAULTS.auditPurgeAt,
+    },
     policy: compilePolicy(raw),
     notices,
     warnings,

@@ -134,6 +134,52 @@ export const ClassSchema = Type.Object(
   closed,
 );
 
+/** A request budget per client address: at most `max` in any `windowMs`. */
+const RequestBudget = Type.Object(
+  {
+    max: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    windowMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 86_400_000 })),
+  },
+  closed,
+);
+
+/** The admin HTTP API (docs/api.md). */
+export const ApiSchema = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    bind: Type.Optional(Type.String({ minLength: 1 })),
+    port: Type.Optional(Port),
+    bodyLimit: Type.Optional(Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024 })),
+    importBodyLimit: Type.Optional(Type.Integer({ minimum: 1024, maximum: 256 * 1024 * 1024 })),
+    rateLimit: Type.Optional(RequestBudget),
+    failedLogins: Type.Optional(RequestBudget),
+  },
+  closed,
+);
+
+/** Audit log retention (docs/audit-log.md, POLICY.md R-14): days per event kind, and when the daily purge runs. */
+const RetentionDaysValue = Type.Integer({ minimum: 1, maximum: 36_500, 'x-hint': 'a whole number of days from 1 to 36500' });
+export const AuditSchema = Type.Object(
+  {
+    retentionDays: Type.Optional(
+      Type.Object(
+        {
+          decision: Type.Optional(RetentionDaysValue),
+          session: Type.Optional(RetentionDaysValue),
+          admin: Type.Optional(RetentionDaysValue),
+          alert: Type.Optional(RetentionDaysValue),
+          purge: Type.Optional(RetentionDaysValue),
+        },
+        closed,
+      ),
+    ),
+    purgeAt: Type.Optional(
+      Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', 'x-hint': 'a local time of day HH:MM such as 03:00' }),
+    ),
+  },
+  closed,
+);
+
 export const ConfigSchema = Type.Object(
   {
     dataDir: Type.Optional(Type.String({ minLength: 1 })),
@@ -157,6 +203,8 @@ export const ConfigSchema = Type.Object(
         closed,
       ),
     ),
+    api: Type.Optional(ApiSchema),
+    audit: Type.Optional(AuditSchema),
     destinations: Type.Optional(named(DestinationSchema)),
     profiles: named(ProfileSchema, { minProperties: 1 }),
     networks: named(NetworkSchema, { minProperties: 1 }),

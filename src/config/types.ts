@@ -47,6 +47,38 @@ export interface EventsConfig {
   readonly batchSize: number;
 }
 
+/** The admin HTTP API (docs/api.md, docs/configuration.md "api"). */
+export interface ApiConfig {
+  /** false: no API listener at all. */
+  readonly enabled: boolean;
+  /** Address the API listens on (127.0.0.1 by default: put a TLS proxy in front to expose it). */
+  readonly bind: string;
+  /** TCP port; 0 = pick a free one. */
+  readonly port: number;
+  /** Largest JSON request body, bytes. */
+  readonly bodyLimit: number;
+  /** Largest CSV import body, bytes. */
+  readonly importBodyLimit: number;
+  /** Requests per client address: at most `max` in any `windowMs` (429 beyond). */
+  readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  /** Failed logins (missing or wrong token) per client address before it is refused for the window. */
+  readonly failedLogins: { readonly max: number; readonly windowMs: number };
+}
+
+/** The audit log's retention (docs/audit-log.md). */
+export interface AuditConfig {
+  /** Days each kind of audit row is kept; session covers session-start and session-stop. */
+  readonly retentionDays: {
+    readonly decision: number;
+    readonly session: number;
+    readonly admin: number;
+    readonly alert: number;
+    readonly purge: number;
+  };
+  /** Local time of day (HH:MM) the daemon runs the daily purge. */
+  readonly purgeAt: string;
+}
+
 export interface LogConfig {
   readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -60,6 +92,8 @@ export interface LanyardConfig {
   readonly store: StoreConfig;
   readonly events: EventsConfig;
   readonly log: LogConfig;
+  readonly api: ApiConfig;
+  readonly audit: AuditConfig;
   readonly policy: Policy;
   /** Human-readable notes produced while loading (e.g. "secret generated at ..."), for the CLI to print. */
   readonly notices: readonly string[];
@@ -72,4 +106,6 @@ export interface ConfigOverrides {
   readonly database?: string;
   readonly authPort?: number;
   readonly acctPort?: number;
+  /** serve --api-port (0 = pick a free one). */
+  readonly apiPort?: number;
 }

@@ -68,6 +68,28 @@ export class LatencyHistogram {
     return this.maxSeen;
   }
 
+  /** A copy of the bucket counts, to report an interval later with percentileSince(). */
+  snapshot(): Float64Array {
+    return Float64Array.from(this.counts);
+  }
+
+  /**
+   * Value (µs) at percentile p among the samples recorded since `snapshot` was taken, leaving
+   * the histogram itself untouched (Prometheus keeps reading the cumulative counts).
+   */
+  percentileSince(snapshot: Float64Array, p: number): number {
+    let total = 0;
+    for (let b = 0; b < BUCKETS; b++) total += this.counts[b]! - (snapshot[b] ?? 0);
+    if (total <= 0) return 0;
+    const rank = Math.max(1, Math.ceil((p / 100) * total));
+    let seen = 0;
+    for (let b = 0; b < BUCKETS; b++) {
+      seen += this.counts[b]! - (snapshot[b] ?? 0);
+      if (seen >= rank) return lowerBoundOf(b);
+    }
+    return this.maxSeen;
+  }
+
   reset(): void {
     this.counts.fill(0);
     this.total = 0;

@@ -9,8 +9,13 @@
  *    refuses the MAC (LANYARD_ERR_DEVICE_EXISTS, saying it is retired). update() may still
  *    correct a retired record's class/owner/label/expiry; it never changes the status.
  *  - setting the status a device already has, with the same reason, writes nothing.
+ *
+ * Every write also appends an 'admin' row to the audit log (src/audit/log.ts) in the same
+ * transaction: who, from where, what changed, before and after. Writes take the write lock at
+ * BEGIN (IMMEDIATE), because the daemon and CLI processes append to the same hash chains.
  */
 import type Database from 'better-sqlite3';
+import { adminEntry, appendAuditEntries, type AuditEntry } from '../audit/log.js';
 import { LanyardError } from '../errors.js';
 import { DEVICE_STATUSES, type DeviceStatus } from '../policy/model.js';
 import { normaliseMac } from '../policy/mac.js';
@@ -138,6 +143,46 @@ function requireStatus(status: string): DeviceStatus {
   return status as DeviceStatus;
 }
 
+/** The fields an admin audit row shows, before/after (the rest are bookkeeping). */
+const AUDITED_FIELDS = ['className', 'owner', 'label', 'status', 'statusReason', 'expiresAt', 'source'] as const;
+
+type Audited = Partial<Pick<DeviceRecord, (typeof AUDITED_FIELDS)[number]>>;
+
+function audited(d: DeviceRecord): Audited {
+  const out: Record<string, unknown> = {};
+  for (const k of AUDITED_FIELDS) out[k] = d[k];
+  return out as Audited;
+}
+
+/** Only the fields that differ, as { before, after }. */
+function changed(before: DeviceRecord, after: DeviceRecord): { before: Audited; after: Audited } {
+  const b: Record<string, unknown> = {};
+  const a: Record<string, unknown> = {};
+  for (const k of AUDITED_FIELDS) {
+    if (before[k] !== after[k]) {
+      b[k] = before[k];
+      a[k] = after[k];
+    }
+  }
+  return { before: b as Audited, after: a as Audited };
+}
+
+const STATUS_ACTIONS: Readonly<Record<DeviceStatus, string>> = {
+  active: 'device.unblock',
+  blocked: 'device.block',
+  lost: 'device.lost',
+  retired: 'device.retire',
+};
+
+/**
+ * Where a change came from, when the caller does not say: the CLI's actors are `cli:<login>`.
+ * The API passes the client's address.
+ */
+function defaultSource(actor: string, source: string | null | undefined): string | null {
+  if (source !== undefined) return source;
+  return actor.startsWith('cli:') ? 'cli' : null;
+}
+
 /** Escapes LIKE wildcards; the statement uses ESCAPE '\'. */
 function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -184,17 +229,27 @@ export class SqliteDeviceRepository implements DeviceRepository {
     });
   }
 
-  add(device: NewDevice, actor: string, at: number): DeviceRecord {
-    return this.#db.transaction(() => this.#addOne(device, requireText(actor, 'actor'), requireTime(at, 'at')))();
-  }
-
-  addMany(devices: readonly NewDevice[], actor: string, at: number): number {
+  add(device: NewDevice, actor: string, at: number, source?: string | null): DeviceRecord {
     const who = requireText(actor, 'actor');
     const when = requireTime(at, 'at');
+    return this.#db
+      .transaction(() => {
+        const record = this.#addOne(device, who, when);
+        appendAuditEntries(this.#db, [this.#createEntry(record, defaultSource(who, source))]);
+        return record;
+      })
+      .immediate();
+  }
+
+  addMany(devices: readonly NewDevice[], actor: string, at: number, source?: string | null): number {
+    const who = requireText(actor, 'actor');
+    const when = requireTime(at, 'at');
+    const from = defaultSource(who, source);
     this.#db.transaction(() => {
+      const entries: AuditEntry[] = [];
       devices.forEach((d, i) => {
         try {
-          this.#addOne(d, who, when);
+          entries.push(this.#createEntry(this.#addOne(d, who, when), from, 'device.import'));
         } catch (e) {
           if (e instanceof LanyardError && e.where !== undefined) {
             throw new LanyardError(e.code, `device ${i + 1}: ${e.message}`, { where: `[${i}].${e.where}`, cause: e });
@@ -202,8 +257,37 @@ export class SqliteDeviceRepository implements DeviceRepository {
           throw e;
         }
       });
-    })();
+      appendAuditEntries(this.#db, entries);
+    }).immediate();
     return devices.length;
+  }
+
+  #createEntry(record: DeviceRecord, source: string | null, action = 'device.create'): AuditEntry {
+    return adminEntry({
+      actor: record.createdBy,
+      source,
+      action,
+      subject: record.mac,
+      mac: record.mac,
+      person: record.owner,
+      before: null,
+      after: audited(record),
+      at: record.createdAt,
+    });
+  }
+
+  #changeEntry(action: string, before: DeviceRecord, after: DeviceRecord, source: string | null): AuditEntry {
+    return adminEntry({
+      actor: after.updatedBy,
+      source,
+      action,
+      subject: after.mac,
+      mac: after.mac,
+      person: after.owner ?? before.owner,
+      reason: action === 'device.update' ? null : after.statusReason,
+      ...changed(before, after),
+      at: after.updatedAt,
+    });
   }
 
   #addOne(device: NewDevice, actor: string, at: number): DeviceRecord {
@@ -295,10 +379,11 @@ export class SqliteDeviceRepository implements DeviceRepository {
     return stmt;
   }
 
-  update(mac: string, patch: DevicePatch, actor: string, at: number): DeviceRecord {
+  update(mac: string, patch: DevicePatch, actor: string, at: number, source?: string | null): DeviceRecord {
     const key = requireMac(mac);
     const who = requireText(actor, 'actor');
     const when = requireTime(at, 'at');
+    const from = defaultSource(who, source);
     return this.#db.transaction(() => {
       const current = this.#require(key);
       const next: DeviceRecord = {
@@ -316,16 +401,26 @@ export class SqliteDeviceRepository implements DeviceRepository {
       ) {
         return current;
       }
-      return this.#write('update', { ...next, updatedAt: when, updatedBy: who });
-    })();
+      const after = this.#write('update', { ...next, updatedAt: when, updatedBy: who });
+      appendAuditEntries(this.#db, [this.#changeEntry('device.update', current, after, from)]);
+      return after;
+    }).immediate();
   }
 
-  setStatus(mac: string, status: DeviceStatus, reason: string | null, actor: string, at: number): DeviceRecord {
+  setStatus(
+    mac: string,
+    status: DeviceStatus,
+    reason: string | null,
+    actor: string,
+    at: number,
+    source?: string | null,
+  ): DeviceRecord {
     const key = requireMac(mac);
     const to = requireStatus(status);
     const why = optionalText(reason, 'reason');
     const who = requireText(actor, 'actor');
     const when = requireTime(at, 'at');
+    const from = defaultSource(who, source);
     return this.#db.transaction(() => {
       const current = this.#require(key);
       if (current.status === 'retired' && to !== 'retired') {
@@ -336,8 +431,10 @@ export class SqliteDeviceRepository implements DeviceRepository {
         );
       }
       if (current.status === to && current.statusReason === why) return current;
-      return this.#write('status', { ...current, status: to, statusReason: why, updatedAt: when, updatedBy: who });
-    })();
+      const after = this.#write('status', { ...current, status: to, statusReason: why, updatedAt: when, updatedBy: who });
+      appendAuditEntries(this.#db, [this.#changeEntry(STATUS_ACTIONS[to], current, after, from)]);
+      return after;
+    }).immediate();
   }
 
   #require(mac: string): DeviceRecord {

@@ -1,8 +1,10 @@
 /**
- * Access decisions on SQLite, written in batches by the event writer (one transaction, one
- * prepared statement per batch) and read back newest first.
+ * Access decisions, stored in the connection audit log (table audit_log, kind 'decision',
+ * hash-chained: src/audit/chain.ts) by the batched event writer — one transaction per batch —
+ * and read back newest first.
  */
 import type Database from 'better-sqlite3';
+import { appendDecisions, importLegacyDecisions } from '../audit/log.js';
 import { LanyardError } from '../errors.js';
 import type { DecisionEvent, DecisionEventFilter, EventRepository } from './types.js';
 import { requireMac } from './devices.js';
@@ -24,36 +26,15 @@ interface EventRow {
   method: DecisionEvent['method'];
   randomised: number;
   latency_us: number;
+  person: string | null;
 }
 
 const COLUMNS =
-  'at, result, reason, mac, user_name, nas, nas_address, ap_mac, ssid, network, vlan, class, profile, method, randomised, latency_us';
+  'at, result, reason, mac, user_name, nas, nas_address, ap_mac, ssid, network, vlan, class, profile, method, randomised, latency_us, person';
 
 /** Default and largest page of listDecisions. */
 export const DEFAULT_DECISION_LIMIT = 100;
 export const MAX_DECISION_LIMIT = 10_000;
-
-function toRow(e: DecisionEvent): EventRow {
-  return {
-    at: e.at,
-    result: e.result,
-    reason: e.reason,
-    mac: e.mac,
-    user_name: e.userName,
-    nas: e.nas,
-    nas_address: e.nasAddress,
-    ap_mac: e.apMac,
-    ssid: e.ssid,
-    network: e.network,
-    vlan: e.vlan,
-    class: e.className,
-    profile: e.profile,
-    method: e.method,
-    randomised: e.randomisedMac ? 1 : 0,
-    // SQLite INTEGER: a fractional latency would be stored as REAL; keep the column integral.
-    latency_us: Math.round(e.latencyUs),
-  };
-}
 
 function toEvent(r: EventRow): DecisionEvent {
   return {
@@ -73,34 +54,29 @@ function toEvent(r: EventRow): DecisionEvent {
     method: r.method,
     randomisedMac: r.randomised !== 0,
     latencyUs: r.latency_us,
+    ...(r.person === null ? {} : { person: r.person }),
   };
 }
 
 export class SqliteEventRepository implements EventRepository {
   readonly #db: Database.Database;
-  readonly #insert: Database.Statement<EventRow>;
-  readonly #insertBatch: (events: readonly DecisionEvent[]) => void;
   readonly #queries = new Map<string, Database.Statement<unknown[], EventRow>>();
 
   constructor(db: Database.Database) {
     this.#db = db;
-    this.#insert = db.prepare(
-      `INSERT INTO decision_events (${COLUMNS}) VALUES (@at, @result, @reason, @mac, @user_name, @nas, @nas_address,
-         @ap_mac, @ssid, @network, @vlan, @class, @profile, @method, @randomised, @latency_us)`,
-    );
-    this.#insertBatch = db.transaction((events: readonly DecisionEvent[]) => {
-      for (const e of events) this.#insert.run(toRow(e));
-    });
+    // Decisions stored before the audit log existed join the chain once (a no-op afterwards).
+    importLegacyDecisions(db);
   }
 
+  /** One transaction per batch, chained (audit/log.ts). */
   insertDecisions(events: readonly DecisionEvent[]): void {
     if (events.length === 0) return;
-    this.#insertBatch(events);
+    appendDecisions(this.#db, events);
   }
 
   /** Newest first. `from` is inclusive and `to` exclusive (epoch ms); limit defaults to 100. */
   listDecisions(filter: DecisionEventFilter = {}): DecisionEvent[] {
-    const clauses: string[] = [];
+    const clauses: string[] = ["kind = 'decision'"];
     const params: unknown[] = [];
     if (filter.from !== undefined) {
       clauses.push('at >= ?');
@@ -125,8 +101,7 @@ export class SqliteEventRepository implements EventRepository {
       });
     }
     params.push(limit);
-    const where = clauses.length === 0 ? '' : ` WHERE ${clauses.join(' AND ')}`;
-    const sql = `SELECT ${COLUMNS} FROM decision_events${where} ORDER BY at DESC, id DESC LIMIT ?`;
+    const sql = `SELECT ${COLUMNS} FROM audit_log WHERE ${clauses.join(' AND ')} ORDER BY at DESC, id DESC LIMIT ?`;
     let stmt = this.#queries.get(sql);
     if (stmt === undefined) {
       stmt = this.#db.prepare<unknown[], EventRow>(sql);

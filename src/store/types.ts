@@ -62,16 +62,28 @@ export interface ListFilter {
   readonly offset?: number;
 }
 
+/**
+ * Every write records an admin row in the audit log in the same transaction (actor, source,
+ * before/after). `source` is where the change came from: the API client's address, or 'cli'
+ * (the default when the actor is `cli:<login>`).
+ */
 export interface DeviceRepository {
   /** Throws LANYARD_ERR_DEVICE_EXISTS when the MAC is registered. */
-  add(device: NewDevice, actor: string, at: number): DeviceRecord;
+  add(device: NewDevice, actor: string, at: number, source?: string | null): DeviceRecord;
   get(mac: string): DeviceRecord | undefined;
   list(filter?: ListFilter): DeviceRecord[];
   count(filter?: ListFilter): number;
   /** Throws LANYARD_ERR_DEVICE_NOT_FOUND. */
-  update(mac: string, patch: DevicePatch, actor: string, at: number): DeviceRecord;
+  update(mac: string, patch: DevicePatch, actor: string, at: number, source?: string | null): DeviceRecord;
   /** Throws LANYARD_ERR_DEVICE_NOT_FOUND; LANYARD_ERR_DEVICE_STATE when leaving 'retired'. */
-  setStatus(mac: string, status: DeviceStatus, reason: string | null, actor: string, at: number): DeviceRecord;
+  setStatus(
+    mac: string,
+    status: DeviceStatus,
+    reason: string | null,
+    actor: string,
+    at: number,
+    source?: string | null,
+  ): DeviceRecord;
   history(mac: string): DeviceHistoryRow[];
   /** The record as it stood at `at` (epoch ms), from the history; undefined if it did not exist then. */
   asOf(mac: string, at: number): DeviceRecord | undefined;
@@ -80,7 +92,7 @@ export interface DeviceRepository {
   /** Changes after `seq`, in order (the daemon's cache follows these). */
   changesSince(seq: number): DeviceHistoryRow[];
   /** Adds many in one transaction (CSV import); all or nothing. */
-  addMany(devices: readonly NewDevice[], actor: string, at: number): number;
+  addMany(devices: readonly NewDevice[], actor: string, at: number, source?: string | null): number;
 }
 
 /** One access decision, as written by the batched event writer (issue: decision events). */
@@ -104,6 +116,8 @@ export interface DecisionEvent {
   readonly randomisedMac: boolean;
   /** Server-side latency, receive to send, microseconds. */
   readonly latencyUs: number;
+  /** The device's owner when known (the audit log's `person`, for "everything a person did"). */
+  readonly person?: string | null;
 }
 
 export interface DecisionEventFilter {

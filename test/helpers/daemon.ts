@@ -15,6 +15,8 @@ export const DEFAULT_CONFIG = path.resolve('config/lanyard.yaml');
 export interface RunningDaemon {
   readonly authPort: number;
   readonly acctPort: number;
+  /** The admin API's port (serve --api-port 0), or null when the API is off. */
+  readonly apiPort: number | null;
   readonly db: string;
   readonly dir: string;
   readonly secret: string;
@@ -41,7 +43,7 @@ export async function startDaemon(opts: { config?: string; secret?: string; extr
   const env = { ...process.env, LANYARD_LOOPBACK_SECRET: secret, ...opts.env };
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--config', opts.config ?? DEFAULT_CONFIG, '--db', db, '--auth-port', '0', '--acct-port', '0', '--log-level', 'debug', ...(opts.extraArgs ?? [])],
+    [CLI, 'serve', '--config', opts.config ?? DEFAULT_CONFIG, '--db', db, '--auth-port', '0', '--acct-port', '0', '--api-port', '0', '--log-level', 'debug', ...(opts.extraArgs ?? [])],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -61,9 +63,12 @@ export async function startDaemon(opts: { config?: string; secret?: string; extr
   }
   const authPort = Number(match[1]);
   const acctPort = Number(match[2]);
+  const apiMatch = /admin API http:\/\/\S+:(\d+)/.exec(out);
+  const apiPort = apiMatch === null ? null : Number(apiMatch[1]);
   return {
     authPort,
     acctPort,
+    apiPort,
     db,
     dir,
     secret,

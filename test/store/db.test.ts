@@ -37,15 +37,18 @@ describe('openDatabase', () => {
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         .pluck()
         .all() as string[];
-      expect(tables).toEqual(expect.arrayContaining(['devices', 'device_history', 'decision_events']));
+      expect(tables).toEqual(expect.arrayContaining(['devices', 'device_history', 'audit_log', 'audit_chain']));
+      // Decisions live in the audit log (migration 5); decision_events is a view of them.
+      const views = db.prepare("SELECT name FROM sqlite_master WHERE type = 'view'").pluck().all() as string[];
+      expect(views).toContain('decision_events');
       const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").pluck().all() as string[];
       expect(indexes).toEqual(
         expect.arrayContaining([
           'devices_owner',
           'devices_class',
           'device_history_mac_seq',
-          'decision_events_at',
-          'decision_events_mac_at',
+          'audit_log_at',
+          'audit_log_mac_at',
         ]),
       );
     } finally {

@@ -71,6 +71,7 @@ export function handleAccessRequest(ex: Exchange, rt: RadiusRuntime): Buffer {
   let method: Method = 'none';
   let decision: Decision;
   const mac = userMac >= 0 ? userMac : callingMac;
+  const facts = mac >= 0 ? rt.cache.get(mac) : undefined;
   if (userMac < 0 && (userNameAt >= 0 || callingMac < 0)) {
     // A user name that is not a MAC is a per-person login; those credentials are not in this
     // build, so the request is refused with a reason rather than guessed at.
@@ -80,7 +81,7 @@ export function handleAccessRequest(ex: Exchange, rt: RadiusRuntime): Buffer {
     const password = userNameAt >= 0 ? checkPassword(ex, mac, userNameAt) : { method: 'mab' as Method, ok: true };
     method = password.method;
     decision = password.ok
-      ? decide(rt.state.policy, rt.cache.get(mac), { ssid, nasDefaultNetwork: nas.defaultNetwork, now })
+      ? decide(rt.state.policy, facts, { ssid, nasDefaultNetwork: nas.defaultNetwork, now })
       : { kind: 'reject', reason: 'bad-password' };
   }
 
@@ -109,7 +110,8 @@ export function handleAccessRequest(ex: Exchange, rt: RadiusRuntime): Buffer {
     ssid,
     network: decision.kind === 'accept' ? decision.network.name : null,
     vlan: decision.kind === 'accept' ? decision.network.vlan : null,
-    className: decision.kind === 'accept' ? decision.deviceClass.name : (rt.cache.get(mac)?.className ?? null),
+    className: decision.kind === 'accept' ? decision.deviceClass.name : (facts?.className ?? null),
+    person: facts?.owner ?? null,
     profile: decision.kind === 'accept' ? decision.profile.name : null,
     method,
     randomisedMac: mac >= 0 && isRandomisedMac(mac),

@@ -1,0 +1,480 @@
+/**
+ * Appending to the connection audit log (table audit_log, docs/audit-log.md): access
+ * decisions, session start/stop, admin actions, alerts and purges, each row hash-chained to the
+ * previous row of its kind (chain.ts).
+ *
+ * Appends run in a write transaction that reads each chain's head: BEGIN IMMEDIATE when the
+ * caller has none, so the daemon and a CLI process can both append safely; inside a caller's
+ * transaction (a device write) the rows commit or roll back with the change they describe.
+ * Callers inside their own transaction should have begun it IMMEDIATE (better-sqlite3
+ * `db.transaction(fn).immediate()`): a deferred one that read first may fail with SQLITE_BUSY
+ * when another process appended meanwhile.
+ */
+import type Database from 'better-sqlite3';
+import type { SessionChange } from '../store/sessions.js';
+import type { DecisionEvent } from '../store/types.js';
+import {
+  AUDIT_COLUMNS,
+  GENESIS,
+  hashRow,
+  intValue,
+  textValue,
+  type AuditColumn,
+  type AuditKind,
+  type AuditValue,
+} from './chain.js';
+
+/** One row to append. Everything but `at`, `kind` and `actor` is optional. */
+export interface AuditEntry {
+  /** Epoch ms. */
+  readonly at: number;
+  readonly kind: AuditKind;
+  /** Who: 'radius' for the daemon's own events, `cli:<login>`, `api:<token name>`, 'lanyard' (purge). */
+  readonly actor: string;
+  /** From where: the API client's address, 'cli', 'daemon'. */
+  readonly source?: string | null;
+  /** What was done (admin: 'device.create', 'device.block' ...; purge: 'purge'). */
+  readonly action?: string | null;
+  /** What it was done to: a MAC, a person's id, a token name. */
+  readonly subject?: string | null;
+  readonly mac?: string | null;
+  /** The person concerned: a device's owner, the person edited. */
+  readonly person?: string | null;
+  readonly userName?: string | null;
+  /** The device's IP address (Framed-IP-Address). */
+  readonly ip?: string | null;
+  readonly nas?: string | null;
+  readonly nasAddress?: string | null;
+  readonly apMac?: string | null;
+  readonly ssid?: string | null;
+  readonly network?: string | null;
+  readonly vlan?: number | null;
+  readonly className?: string | null;
+  readonly profile?: string | null;
+  readonly method?: string | null;
+  readonly result?: string | null;
+  readonly reason?: string | null;
+  readonly randomised?: boolean | null;
+  readonly latencyUs?: number | null;
+  readonly sessionId?: string | null;
+  /** Extra fields (admin: { before, after }); stored as JSON text. A string is stored as is. */
+  readonly detail?: unknown;
+}
+
+export interface AppendResult {
+  /** Ids given to the rows, in order (empty for an empty batch). */
+  readonly firstId: number;
+  readonly lastId: number;
+}
+
+const ENTRY_FIELDS: Readonly<Record<AuditColumn, keyof AuditEntry>> = {
+  at: 'at',
+  kind: 'kind',
+  actor: 'actor',
+  source: 'source',
+  action: 'action',
+  subject: 'subject',
+  mac: 'mac',
+  person: 'person',
+  user_name: 'userName',
+  ip: 'ip',
+  nas: 'nas',
+  nas_address: 'nasAddress',
+  ap_mac: 'apMac',
+  ssid: 'ssid',
+  network: 'network',
+  vlan: 'vlan',
+  class: 'className',
+  profile: 'profile',
+  method: 'method',
+  result: 'result',
+  reason: 'reason',
+  randomised: 'randomised',
+  latency_us: 'latencyUs',
+  session_id: 'sessionId',
+  detail: 'detail',
+};
+
+function detailText(detail: unknown): string | null {
+  if (detail === undefined || detail === null) return null;
+  if (typeof detail === 'string') return textValue(detail);
+  return textValue(JSON.stringify(detail));
+}
+
+/** An entry as the stored column values, in AUDIT_COLUMNS order. */
+export function entryValues(e: AuditEntry): AuditValue[] {
+  const values: AuditValue[] = new Array<AuditValue>(AUDIT_COLUMNS.length);
+  for (let i = 0; i < AUDIT_COLUMNS.length; i++) {
+    const column = AUDIT_COLUMNS[i]!;
+    const v = e[ENTRY_FIELDS[column]];
+    if (column === 'detail') values[i] = detailText(v);
+    else if (column === 'at' || column === 'vlan' || column === 'randomised' || column === 'latency_us') values[i] = intValue(v, column);
+    else values[i] = textValue(v);
+  }
+  if (values[0] === null) throw new TypeError('audit entry without a time (at)');
+  return values;
+}
+
+/**
+ * A decision as column values, without building an AuditEntry first (the hot path: up to
+ * tens of thousands a second). Same order as AUDIT_COLUMNS.
+ */
+export function decisionValues(e: DecisionEvent): AuditValue[] {
+  return [
+    intValue(e.at, 'at'),
+    'decision',
+    'radius',
+    null, // source: the NAS address is in nas_address
+    null,
+    null,
+    textValue(e.mac),
+    textValue(e.person),
+    textValue(e.userName),
+    null,
+    textValue(e.nas),
+    textValue(e.nasAddress),
+    textValue(e.apMac),
+    textValue(e.ssid),
+    textValue(e.network),
+    intValue(e.vlan, 'vlan'),
+    textValue(e.className),
+    textValue(e.profile),
+    textValue(e.method),
+    textValue(e.result),
+    textValue(e.reason),
+    e.randomisedMac ? 1 : 0,
+    intValue(e.latencyUs, 'latency_us'),
+    null,
+    null,
+  ];
+}
+
+const KIND_INDEX = AUDIT_COLUMNS.indexOf('kind');
+
+/** Prepared statements for one connection. */
+class Appender {
+  readonly #db: Database.Database;
+  readonly #insert: Database.Statement<unknown[]>;
+  readonly #heads: Database.Statement<[], { kind: string; head_id: number; head_hash: Buffer }>;
+  readonly #maxId: Database.Statement<[], { id: number | null }>;
+  readonly #setHead: Database.Statement<[number, Buffer, string]>;
+  readonly #tx: Database.Transaction<(rows: readonly AuditValue[][]) => AppendResult>;
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+    // R-14: a purged row must leave no copy behind. Without secure_delete, B-tree page splits
+    // during ordinary appends leave stale copies of cells in unused page space, which a later
+    // DELETE never touches. So every connection that writes the log overwrites freed space.
+    db.pragma('secure_delete = ON');
+    this.#insert = db.prepare(
+      `INSERT INTO audit_log (id, ${AUDIT_COLUMNS.join(', ')}, prev_hash, hash) VALUES (${new Array(AUDIT_COLUMNS.length + 3).fill('?').join(', ')})`,
+    );
+    this.#heads = db.prepare('SELECT kind, head_id, head_hash FROM audit_chain');
+    this.#maxId = db.prepare('SELECT max(id) AS id FROM audit_log');
+    this.#setHead = db.prepare('UPDATE audit_chain SET head_id = ?, head_hash = ? WHERE kind = ?');
+    this.#tx = db.transaction((rows: readonly AuditValue[][]) => this.#append(rows));
+  }
+
+  append(rows: readonly AuditValue[][]): AppendResult {
+    if (rows.length === 0) return { firstId: 0, lastId: -1 };
+    // Inside a caller's transaction: part of it. Otherwise our own, taking the write lock first.
+    return this.#db.inTransaction ? this.#append(rows) : this.#tx.immediate(rows);
+  }
+
+  #append(rows: readonly AuditValue[][]): AppendResult {
+    const heads = new Map<string, Buffer>();
+    let last = 0;
+    for (const h of this.#heads.all()) {
+      heads.set(h.kind, Buffer.isBuffer(h.head_hash) ? h.head_hash : GENESIS);
+      if (h.head_id > last) last = h.head_id;
+    }
+    // A row added behind our back must not make every later append fail on its id.
+    last = Math.max(last, this.#maxId.get()?.id ?? 0);
+    const firstId = last + 1;
+    const touched = new Map<string, number>();
+    for (const values of rows) {
+      const kind = values[KIND_INDEX] as string;
+      const prev = heads.get(kind);
+      if (prev === undefined) throw new TypeError(`audit kind ${JSON.stringify(kind)} has no chain`);
+      const id = ++last;
+      const hash = hashRow(id, values, prev);
+      this.#insert.run(id, ...values, prev, hash);
+      heads.set(kind, hash);
+      touched.set(kind, id);
+    }
+    for (const [kind, id] of touched) this.#setHead.run(id, heads.get(kind)!, kind);
+    return { firstId, lastId: last };
+  }
+}
+
+const appenders = new WeakMap<Database.Database, Appender>();
+
+function appender(db: Database.Database): Appender {
+  let a = appenders.get(db);
+  if (a === undefined) {
+    a = new Appender(db);
+    appenders.set(db, a);
+  }
+  return a;
+}
+
+/** Appends rows already turned into column values (entryValues / decisionValues). */
+export function appendValues(db: Database.Database, rows: readonly AuditValue[][]): AppendResult {
+  return appender(db).append(rows);
+}
+
+/** Appends entries in one transaction (or in the caller's), in order. */
+export function appendAuditEntries(db: Database.Database, entries: readonly AuditEntry[]): AppendResult {
+  return appendValues(db, entries.map(entryValues));
+}
+
+/** Appends access decisions (the batched event writer's batches). */
+export function appendDecisions(db: Database.Database, events: readonly DecisionEvent[]): AppendResult {
+  return appendValues(db, events.map(decisionValues));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admin actions
+
+export interface AdminAction {
+  /** Who: `api:<token name>`, `cli:<login>`. */
+  readonly actor: string;
+  /** From where: the client's IP address, or 'cli'. */
+  readonly source: string | null;
+  /** What, as `<object>.<verb>`: 'person.create', 'token.revoke', 'device.import' ... */
+  readonly action: string;
+  /** What it was done to: a MAC, a person's id, a token name. */
+  readonly subject: string | null;
+  /** The fields that changed, before and after (null for a create / a delete). */
+  readonly before: unknown;
+  readonly after: unknown;
+  /** Epoch ms. */
+  readonly at: number;
+  /** The device concerned, AA-BB-CC-DD-EE-FF, when there is one. */
+  readonly mac?: string | null;
+  /** The person concerned (the person edited, the device's owner). */
+  readonly person?: string | null;
+  /** Why (block/lost reason ...). */
+  readonly reason?: string | null;
+  /** Anything else worth keeping (merged into detail beside before/after). */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+export function adminEntry(a: AdminAction): AuditEntry {
+  return {
+    at: a.at,
+    kind: 'admin',
+    actor: a.actor,
+    source: a.source,
+    action: a.action,
+    subject: a.subject,
+    mac: a.mac ?? null,
+    person: a.person ?? null,
+    reason: a.reason ?? null,
+    detail: { ...a.extra, before: a.before ?? null, after: a.after ?? null },
+  };
+}
+
+/**
+ * Records an admin action (issue 3: who, from where, what changed, before/after). Call it
+ * inside the transaction that makes the change, so both commit or neither does.
+ */
+export function recordAdminAction(db: Database.Database, action: AdminAction): AppendResult {
+  return appendValues(db, [entryValues(adminEntry(action))]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions and alerts
+
+export interface SessionEvent {
+  readonly kind: 'session-start' | 'session-stop';
+  /** Epoch ms of the event (accounting: receipt minus Acct-Delay-Time). */
+  readonly at: number;
+  readonly sessionId: string;
+  readonly nas: string;
+  readonly nasAddress: string;
+  readonly mac: string | null;
+  readonly userName?: string | null;
+  /** The device's owner, when known. */
+  readonly person?: string | null;
+  readonly ip?: string | null;
+  readonly apMac?: string | null;
+  readonly ssid?: string | null;
+  readonly network?: string | null;
+  readonly vlan?: number | null;
+  /** session-stop: why ('stop', 'accounting-on', 'accounting-off', 'stale', or the Acct-Terminate-Cause name). */
+  readonly reason?: string | null;
+  /** Octets, packets, duration, terminate cause ... */
+  readonly detail?: Readonly<Record<string, unknown>> | null;
+}
+
+/**
+ * Records session start/stop rows. Call it inside the accounting batch's transaction, so the
+ * Accounting-Response (sent after commit) also means the audit row is on disk.
+ */
+export function recordSessionEvents(db: Database.Database, events: readonly SessionEvent[]): AppendResult {
+  return appendAuditEntries(
+    db,
+    events.map((e) => ({
+      at: e.at,
+      kind: e.kind,
+      actor: 'radius',
+      sessionId: e.sessionId,
+      nas: e.nas,
+      nasAddress: e.nasAddress,
+      mac: e.mac,
+      userName: e.userName ?? null,
+      person: e.person ?? null,
+      ip: e.ip ?? null,
+      apMac: e.apMac ?? null,
+      ssid: e.ssid ?? null,
+      network: e.network ?? null,
+      vlan: e.vlan ?? null,
+      reason: e.reason ?? null,
+      detail: e.detail === undefined || e.detail === null || Object.keys(e.detail).length === 0 ? null : e.detail,
+    })),
+  );
+}
+
+/** Terminate-Cause names (RFC 2866 §5.10), for people reading the log. */
+const TERMINATE_CAUSES: Readonly<Record<number, string>> = {
+  1: 'user-request', 2: 'lost-carrier', 3: 'lost-service', 4: 'idle-timeout', 5: 'session-timeout',
+  6: 'admin-reset', 7: 'admin-reboot', 8: 'port-error', 9: 'nas-error', 10: 'nas-request',
+  11: 'nas-reboot', 12: 'port-unneeded', 13: 'port-preempted', 14: 'port-suspended',
+  15: 'service-unavailable', 16: 'callback', 17: 'user-error', 18: 'host-request',
+};
+
+/**
+ * The sessions repository's changes (src/store/sessions.ts) as audit rows: a start (or a
+ * stale session heard of again: reason 'resume') and a stop with its counters.
+ */
+export function sessionEventsOf(changes: readonly SessionChange[]): SessionEvent[] {
+  return changes.map((c): SessionEvent => {
+    const s = c.session;
+    const common = {
+      at: c.at,
+      sessionId: s.sessionId,
+      nas: s.nas,
+      nasAddress: s.nasAddress,
+      mac: s.mac,
+      userName: s.userName,
+      ip: s.framedIp,
+      apMac: s.apMac,
+      ssid: s.ssid,
+      network: s.network,
+      vlan: s.vlan,
+    };
+    if (c.kind !== 'stop') return { ...common, kind: 'session-start', reason: c.kind === 'resume' ? 'resume' : null };
+    const cause = s.terminateCause === null ? null : (TERMINATE_CAUSES[s.terminateCause] ?? String(s.terminateCause));
+    return {
+      ...common,
+      kind: 'session-stop',
+      reason: s.stopReason,
+      detail: {
+        startedAt: s.startedAt,
+        sessionTime: s.sessionTime,
+        inputOctets: s.inputOctets,
+        outputOctets: s.outputOctets,
+        inputPackets: s.inputPackets,
+        outputPackets: s.outputPackets,
+        terminateCause: cause,
+      },
+    };
+  });
+}
+
+/** R-4: a lost or stolen device tried to connect — which device, where (AP, SSID, NAS) and when. */
+export function alertEntry(e: DecisionEvent): AuditEntry {
+  return {
+    at: e.at,
+    kind: 'alert',
+    actor: 'radius',
+    action: 'lost-device-attempt',
+    mac: e.mac,
+    person: e.person ?? null,
+    userName: e.userName,
+    nas: e.nas,
+    nasAddress: e.nasAddress,
+    apMac: e.apMac,
+    ssid: e.ssid,
+    className: e.className,
+    result: e.result,
+    reason: e.reason,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decision events stored before the audit log existed
+
+/**
+ * Moves the rows of `decision_events_legacy` (the decision_events table of schema 1–4, renamed
+ * by the audit-log migration) into the decision chain, oldest first, then drops it. Runs in
+ * chunks, each its own transaction (a crash resumes where it stopped). Returns the rows moved.
+ * Called when the event repository or an audit verb opens the store.
+ */
+export function importLegacyDecisions(db: Database.Database, chunk = 20_000): number {
+  const exists = db
+    .prepare<[], { n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'decision_events_legacy'")
+    .get()!.n;
+  if (exists === 0) return 0;
+  const take = db.prepare<[number], LegacyRow & { id: number }>(
+    `SELECT id, at, result, reason, mac, user_name, nas, nas_address, ap_mac, ssid, network, vlan, class, profile, method,
+       randomised, latency_us FROM decision_events_legacy ORDER BY id LIMIT ?`,
+  );
+  const drop = db.prepare<[number]>('DELETE FROM decision_events_legacy WHERE id <= ?');
+  let moved = 0;
+  const step = db.transaction((): number => {
+    const rows = take.all(chunk);
+    if (rows.length === 0) return 0;
+    appendDecisions(db, rows.map(fromLegacy));
+    drop.run(rows[rows.length - 1]!.id);
+    return rows.length;
+  });
+  for (let n = step.immediate(); n > 0; n = step.immediate()) moved += n;
+  db.transaction(() => {
+    if (db.prepare<[], { n: number }>('SELECT count(*) AS n FROM decision_events_legacy').get()!.n === 0) {
+      db.exec('DROP TABLE decision_events_legacy');
+    }
+  }).immediate();
+  return moved;
+}
+
+interface LegacyRow {
+  at: number;
+  result: DecisionEvent['result'];
+  reason: string;
+  mac: string | null;
+  user_name: string | null;
+  nas: string;
+  nas_address: string;
+  ap_mac: string | null;
+  ssid: string | null;
+  network: string | null;
+  vlan: number | null;
+  class: string | null;
+  profile: string | null;
+  method: DecisionEvent['method'];
+  randomised: number;
+  latency_us: number;
+}
+
+function fromLegacy(r: LegacyRow): DecisionEvent {
+  return {
+    at: r.at,
+    result: r.result,
+    reason: r.reason,
+    mac: r.mac,
+    userName: r.user_name,
+    nas: r.nas,
+    nasAddress: r.nas_address,
+    apMac: r.ap_mac,
+    ssid: r.ssid,
+    network: r.network,
+    vlan: r.vlan,
+    className: r.class,
+    profile: r.profile,
+    method: r.method,
+    randomisedMac: r.randomised !== 0,
+    latencyUs: r.latency_us,
+  };
+}
