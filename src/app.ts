@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type Database from 'better-sqlite3';
 import { buildAdminServer, type AdminServer } from './admin/server.js';
 import { recordAdminAction } from './audit/log.js';
-import { LanyardError } from './errors.js';
+import { LanyardError, isStoreBusy } from './errors.js';
 import { SqlitePeopleRepository } from './store/people.js';
 import { SqliteTokenRepository } from './store/tokens.js';
 import { BatchWriter } from './audit/writer.js';
@@ -78,6 +78,19 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
   const accountingStore = new SqliteAccountingRepository(db, sessions);
   const now = options.now ?? Date.now;
 
+  // The store being locked by another writer is expected and passes; anything else is an error.
+  let busySince = 0;
+  const storeError = (err: unknown, records: number, what: string): void => {
+    if (!isStoreBusy(err)) {
+      log.error({ err, records }, `could not store ${what}`);
+      return;
+    }
+    const t = Date.now();
+    if (t - busySince > 10_000) log.warn({ records }, `database write lock held by another process; ${what}`);
+    else log.debug({ records }, `database busy; ${what}`);
+    busySince = t;
+  };
+
   const cache = new DeviceCache();
   cache.load(devices.snapshot());
 
@@ -86,14 +99,14 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     batchSize: config.events.batchSize,
     maxQueued: config.events.batchSize * 100,
     write: (batch) => events.insertDecisions(batch),
-    onError: (err, n) => log.error({ err, events: n }, 'could not store decision events; will retry'),
+    onError: (err, n) => storeError(err, n, 'decision events: will retry'),
   });
   const accounting = new BatchWriter<AccountingRecord>({
     flushIntervalMs: config.events.flushIntervalMs,
     batchSize: config.events.batchSize,
     maxQueued: config.events.batchSize * 100,
     write: (batch) => accountingStore.insertBatch(batch),
-    onError: (err, n) => log.error({ err, records: n }, 'could not store accounting records; NAS will retransmit'),
+    onError: (err, n) => storeError(err, n, 'accounting records: no response, the NAS will retransmit'),
   });
 
   // Other audit rows the daemon writes itself (R-4 alerts), batched like decisions.
@@ -102,7 +115,7 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     batchSize: config.events.batchSize,
     maxQueued: config.events.batchSize * 100,
     write: (batch) => void appendAuditEntries(db, batch),
-    onError: (err, n) => log.error({ err, events: n }, 'could not store audit rows; will retry'),
+    onError: (err, n) => storeError(err, n, 'audit rows: will retry'),
   });
 
   const counters: RadiusCounters = {
@@ -134,6 +147,13 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     onInternalError: (err, ex) => log.error({ err, nas: ex.nas?.name, code: ex.buf[0], id: ex.buf[1] }, 'handler failed'),
   };
 
+  // Start-up (migrations, legacy imports, the cache snapshot) may wait for the lock; from here on
+  // the daemon never waits for SQLite's write lock on its event loop: RADIUS replies would wait
+  // with it (a CLI import can hold the lock for seconds). A write that finds the lock taken
+  // fails at once with SQLITE_BUSY: decision events and audit rows stay queued and go with the
+  // next batch, an Accounting-Request gets no response (the NAS retransmits), the API answers 503.
+  db.pragma('busy_timeout = 0');
+
   const radiusLog = log.child({ component: 'radius' });
   const auth = new RadiusListener('auth', () => runtime, radiusLog);
   const acct = new RadiusListener('acct', () => runtime, radiusLog);
@@ -153,16 +173,30 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
   // connection commits, and the change feed says what changed.
   let lastVersion = dataVersion(db);
   const syncCache = (): number => cache.catchUp(devices);
+  let catchingUp = false;
   const poll = setInterval(() => {
+    if (catchingUp) return;
     try {
       const version = dataVersion(db);
       if (version === lastVersion) return;
       lastVersion = version;
-      const applied = syncCache();
-      if (applied > 0) log.debug({ applied, seq: cache.appliedSeq }, 'device changes applied to the cache');
     } catch (err) {
-      log.error({ err }, 'could not read device changes; the cache keeps its current content');
+      log.error({ err }, 'could not read the database version; the cache keeps its current content');
+      return;
     }
+    // In chunks: an import of thousands of devices must not hold up the packets meanwhile.
+    catchingUp = true;
+    cache
+      .catchUpInChunks(devices)
+      .then(
+        (applied) => {
+          if (applied > 0) log.debug({ applied, seq: cache.appliedSeq }, 'device changes applied to the cache');
+        },
+        (err: unknown) => log.error({ err }, 'could not read device changes; the cache keeps its current content'),
+      )
+      .finally(() => {
+        catchingUp = false;
+      });
   }, config.store.pollIntervalMs);
 
   // Sessions whose Stop was lost (and with no Interim since) end at their last update.
@@ -194,6 +228,7 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
         runtime: () => runtime,
         radiusPorts: () => ({ authPort, acctPort }),
         syncCache: () => void syncCache(),
+        syncCacheInChunks: async () => void (await cache.catchUpInChunks(devices)),
         log,
         now,
       });

@@ -31,6 +31,10 @@ export const ERROR_CODES = {
     status: 500,
     summary: 'The database was written by a newer Lanyard (its schema version is higher than this build knows).',
   },
+  LANYARD_ERR_STORE_BUSY: {
+    status: 503,
+    summary: 'Another process holds the database write lock (for example a large import); retry shortly.',
+  },
   LANYARD_ERR_LISTEN: { status: 500, summary: 'A listener could not bind its address and port.' },
   // Admin API (docs/api.md)
   LANYARD_ERR_AUTH_REQUIRED: { status: 401, summary: 'The request has no API token, or the token is unknown or revoked.' },
@@ -71,6 +75,12 @@ export class LanyardError extends Error {
     this.status = ERROR_CODES[code].status;
     this.where = options.where;
   }
+}
+
+/** SQLite's "database is locked" (SQLITE_BUSY and its extended codes). */
+export function isStoreBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
 
 export function isLanyardError(e: unknown, code?: ErrorCode): e is LanyardError {

@@ -24,7 +24,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyRateLimit from '@fastify/rate-limit';
-import { LanyardError, isLanyardError, type ErrorCode } from '../errors.js';
+import { LanyardError, isLanyardError, isStoreBusy, type ErrorCode } from '../errors.js';
 import type { ApiConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { RadiusRuntime } from '../radius/exchange.js';
@@ -58,6 +58,8 @@ export interface AdminServerDeps {
   readonly radiusPorts: () => { authPort: number; acctPort: number };
   /** Pulls store changes into the decision cache at once (after every device write). */
   readonly syncCache: () => void;
+  /** The same in chunks that let RADIUS packets through between them (after an import). */
+  readonly syncCacheInChunks?: () => Promise<void>;
   readonly log: Logger;
   readonly now?: () => number;
   /** Sees every route as it is registered (tests enumerate them). */
@@ -70,6 +72,8 @@ export interface RouteContext extends AdminServerDeps {
   readonly metrics: AdminMetrics;
   /** After a device write: make the RADIUS cache see it now. */
   afterDeviceWrite(): void;
+  /** After a bulk write (an import): the same, in chunks. */
+  afterBulkDeviceWrite(): Promise<void>;
 }
 
 export type AdminServer = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -122,6 +126,9 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
     const report = (err as LanyardError & { report?: unknown }).report;
     if (report !== undefined) body.report = report;
     return { status: err.status, body };
+  }
+  if (isStoreBusy(err)) {
+    return { status: 503, body: errorBody('LANYARD_ERR_STORE_BUSY', 'the database is busy with another write (an import?); retry in a second') };
   }
   const fe = err as FastifyError & { validationContext?: string };
   const validation = (err as { validation?: unknown }).validation as ErrorObject[] | undefined;
@@ -208,6 +215,7 @@ export async function buildAdminServer(deps: AdminServerDeps): Promise<AdminServ
 
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = toErrorResponse(err);
+    if (status === 503) void reply.header('retry-after', '1');
     if (status >= 500) request.log.error({ err }, 'request failed');
     else if (body.error !== 'LANYARD_ERR_FIELD_INVALID') request.log.debug({ code: body.error, msg: body.message }, 'request refused');
     void reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
@@ -261,6 +269,14 @@ export async function buildAdminServer(deps: AdminServerDeps): Promise<AdminServ
       } catch (err) {
         // The write is committed; the daemon's poll will catch up within store.pollIntervalMs.
         log.error({ err }, 'could not apply a device change to the cache at once');
+      }
+    },
+    async afterBulkDeviceWrite() {
+      if (deps.syncCacheInChunks === undefined) return ctx.afterDeviceWrite();
+      try {
+        await deps.syncCacheInChunks();
+      } catch (err) {
+        log.error({ err }, 'could not apply imported devices to the cache at once; the poll will');
       }
     },
   };

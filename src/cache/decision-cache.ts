@@ -55,9 +55,23 @@ export class DeviceCache {
     return applied;
   }
 
-  /** Pulls and applies whatever the store has after our sequence number. */
-  catchUp(repo: DeviceRepository): number {
-    return this.apply(repo.changesSince(this.seq));
+  /** Pulls and applies whatever the store has after our sequence number (or at most `limit` changes). */
+  catchUp(repo: DeviceRepository, limit?: number): number {
+    return this.apply(repo.changesSince(this.seq, limit));
+  }
+
+  /**
+   * Catches up in chunks, letting the event loop turn between them, so that thousands of
+   * changes (an import from another process) never hold up the RADIUS packets waiting.
+   */
+  async catchUpInChunks(repo: DeviceRepository, chunk = 2000): Promise<number> {
+    let total = 0;
+    for (let n = this.catchUp(repo, chunk); n > 0; n = this.catchUp(repo, chunk)) {
+      total += n;
+      if (n < chunk) break;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return total;
   }
 
   private put(record: DeviceRecord): void {

@@ -198,7 +198,7 @@ export class SqliteDeviceRepository implements DeviceRepository {
   readonly #asOf: Database.Statement<[string, number], HistoryRow>;
   readonly #all: Database.Statement<[], DeviceRow>;
   readonly #maxSeq: Database.Statement<[], { seq: number | null }>;
-  readonly #since: Database.Statement<[number], HistoryRow>;
+  readonly #since: Database.Statement<[number, number], HistoryRow>;
   /** Filtered list/count statements, prepared once per distinct WHERE shape. */
   readonly #filtered = new Map<string, Database.Statement<unknown[], unknown>>();
   readonly #snapshotTx: () => { devices: DeviceRecord[]; seq: number };
@@ -220,7 +220,7 @@ export class SqliteDeviceRepository implements DeviceRepository {
     this.#asOf = db.prepare(`SELECT * FROM device_history WHERE mac = ? AND at <= ? ORDER BY seq DESC LIMIT 1`);
     this.#all = db.prepare(`SELECT ${RECORD_COLUMNS} FROM devices ORDER BY mac`);
     this.#maxSeq = db.prepare(`SELECT max(seq) AS seq FROM device_history`);
-    this.#since = db.prepare(`SELECT * FROM device_history WHERE seq > ? ORDER BY seq`);
+    this.#since = db.prepare(`SELECT * FROM device_history WHERE seq > ? ORDER BY seq LIMIT ?`);
     // One read transaction: the devices and the seq they reflect come from the same snapshot.
     this.#snapshotTx = db.transaction(() => {
       const devices = this.#all.all().map(toRecord);
@@ -466,10 +466,10 @@ export class SqliteDeviceRepository implements DeviceRepository {
     return this.#snapshotTx();
   }
 
-  changesSince(seq: number): DeviceHistoryRow[] {
+  changesSince(seq: number, limit = -1): DeviceHistoryRow[] {
     if (!Number.isSafeInteger(seq)) {
       throw new LanyardError('LANYARD_ERR_FIELD_INVALID', 'seq must be a whole number', { where: 'seq' });
     }
-    return this.#since.all(seq).map(toHistory);
+    return this.#since.all(seq, limit).map(toHistory); // LIMIT -1: all
   }
 }

@@ -89,8 +89,8 @@ export interface DeviceRepository {
   asOf(mac: string, at: number): DeviceRecord | undefined;
   /** Every device (any status), for warming the cache, plus the change sequence it reflects. */
   snapshot(): { devices: DeviceRecord[]; seq: number };
-  /** Changes after `seq`, in order (the daemon's cache follows these). */
-  changesSince(seq: number): DeviceHistoryRow[];
+  /** Changes after `seq`, in order, at most `limit` of them (the daemon's cache follows these). */
+  changesSince(seq: number, limit?: number): DeviceHistoryRow[];
   /** Adds many in one transaction (CSV import); all or nothing. */
   addMany(devices: readonly NewDevice[], actor: string, at: number, source?: string | null): number;
 }

@@ -126,6 +126,19 @@ describe('DeviceCache', () => {
     expect(c.get(0x001122334455)?.className).toBe('laptop');
   });
 
+  it('catches up in chunks and misses nothing', async () => {
+    const cache = new DeviceCache();
+    cache.load(repo.snapshot());
+    const many = Array.from({ length: 2_500 }, (_, i) => ({ mac: `02-00-00-00-${(i >> 8).toString(16).padStart(2, '0')}-${(i & 255).toString(16).padStart(2, '0')}`.toUpperCase(), className: 'laptop' }));
+    repo.addMany(many, 'test', T);
+    const applied = await cache.catchUpInChunks(repo, 1000);
+    expect(applied).toBe(2_500);
+    expect(cache.size).toBe(2_500);
+    expect(cache.appliedSeq).toBe(repo.snapshot().seq);
+    expect(cache.get(parseMac(many[2_499]!.mac))?.className).toBe('laptop');
+    expect(await cache.catchUpInChunks(repo, 1000)).toBe(0);
+  });
+
   it('ignores a record whose MAC is not normalised (defensive)', () => {
     const c = new DeviceCache();
     c.apply([row(1, 'create', record('not-a-mac'))]);

@@ -6,7 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { LanyardError } from '../../errors.js';
-import { parseDeviceImport } from '../../import/mapping.js';
+import { runImport } from '../../import/worker.js';
 import type { DeviceStatus } from '../../policy/model.js';
 import { requireMac } from '../../store/devices.js';
 import type { DeviceRecord } from '../../store/types.js';
@@ -31,7 +31,6 @@ import type { RouteContext } from '../server.js';
 import { deviceDto, expiryInput, historyDto, requireClass } from './common.js';
 
 const tags = ['devices'];
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const Device = Type.Ref(DeviceSchema);
 const Err = Type.Ref(ErrorSchema);
 
@@ -247,43 +246,41 @@ export function deviceRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
       async (request) => {
         const q = request.query;
         const at = ctx.now();
-        const parsed = parseDeviceImport(request.body, {
-          classes: ctx.classes(),
+        // Parsing and the all-or-nothing transaction run in a worker thread with its own
+        // connection: a 50,000-row file takes seconds and must not stall RADIUS meanwhile.
+        const outcome = await runImport({
+          database: ctx.db.name,
+          text: request.body,
+          classes: [...ctx.classes()],
           now: at,
-          existing: (mac) => devices.get(mac),
           format: q.format ?? 'auto',
           ...(q.class === undefined ? {} : { className: q.class }),
-          source: 'import',
+          mode: q.dryRun === true ? 'dry-run' : q.validOnly === true ? 'valid-only' : 'all-or-nothing',
+          actor: principalOf(request).actor,
+          source: request.ip,
         });
         const report = {
           dryRun: q.dryRun === true,
-          format: parsed.format,
-          mapping: parsed.mapping.map((m) => ({ header: m.header, field: m.field })),
-          unknownColumns: parsed.unknownColumns,
-          valid: parsed.rows.length,
-          invalid: new Set(parsed.errors.map((e) => e.line)).size,
-          imported: 0,
-          errors: parsed.errors.map((e) => (e.column === undefined ? { line: e.line, message: e.message } : { line: e.line, column: e.column, message: e.message })),
+          format: outcome.format,
+          mapping: outcome.mapping.map((m) => ({ header: m.header, field: m.field })),
+          unknownColumns: [...outcome.unknownColumns],
+          valid: outcome.validRows,
+          invalid: new Set(outcome.errors.map((e) => e.line)).size,
+          imported: outcome.imported,
+          errors: outcome.errors.map((e) => (e.column === undefined ? { line: e.line, message: e.message } : { line: e.line, column: e.column, message: e.message })),
         };
         if (report.dryRun) return report;
-        if (parsed.errors.length > 0 && (q.validOnly !== true || !parsed.headerOk)) {
-          const first = parsed.errors[0]!;
+        if (outcome.errors.length > 0 && (q.validOnly !== true || !outcome.headerOk)) {
+          const first = outcome.errors[0]!;
           const err = new LanyardError(
             'LANYARD_ERR_CSV_INVALID',
             `${report.invalid} invalid row${report.invalid === 1 ? '' : 's'} (first: line ${first.line}${first.column === undefined ? '' : `, ${first.column}`}: ${first.message}); nothing imported` +
-              (parsed.rows.length > 0 ? ' — fix them, or add validOnly=true to import the valid rows' : ''),
+              (outcome.validRows > 0 ? ' — fix them, or add validOnly=true to import the valid rows' : ''),
             { where: `line ${first.line}` },
           );
           throw Object.assign(err, { report });
         }
-        // Each step runs synchronously (better-sqlite3) and a large file takes seconds: let the
-        // RADIUS packets that arrived meanwhile through between steps.
-        await yieldToEventLoop();
-        report.imported = parsed.rows.length === 0 ? 0 : devices.addMany(parsed.rows, principalOf(request).actor, at, request.ip);
-        if (report.imported > 0) {
-          await yieldToEventLoop();
-          ctx.afterDeviceWrite();
-        }
+        if (report.imported > 0) await ctx.afterBulkDeviceWrite();
         return report;
       },
     );
