@@ -4,8 +4,9 @@
  * FreeRADIUS's radclient with 128 requests in flight over a registry of 10,000 devices.
  * Several rounds; prints median and spread, and the in-process decision latency.
  *
- * Options (env): BENCH_DEVICES (10000), BENCH_REQUESTS per round (20000), BENCH_ROUNDS (5),
- * BENCH_PARALLEL (128), BENCH_UNKNOWN_PCT (10).
+ * Options (env): BENCH_DEVICES (10000), BENCH_REQUESTS per round (50000), BENCH_ROUNDS (5),
+ * BENCH_PARALLEL (128), BENCH_UNKNOWN_PCT (10), BENCH_DISTINCT (1000: distinct requests in the
+ * file, repeated with radclient -c; radclient itself slows down on large request files).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,9 @@ import type { NewDevice } from '../../src/store/types.js';
 import { fmt, median, summary } from './stats.js';
 
 const N_DEVICES = Number(process.env.BENCH_DEVICES ?? 10_000);
-const N_REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
+const N_REQUESTS = Number(process.env.BENCH_REQUESTS ?? 50_000);
+const DISTINCT = Number(process.env.BENCH_DISTINCT ?? 1_000);
+const REPEAT = Math.max(1, Math.round(N_REQUESTS / DISTINCT));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 128);
 const UNKNOWN_PCT = Number(process.env.BENCH_UNKNOWN_PCT ?? 10);
@@ -46,7 +49,7 @@ interface RoundResult {
 function radclientRound(port: number, file: string): Promise<{ seconds: number; accepted: number; rejected: number; lost: number }> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn('radclient', ['-q', '-s', '-p', String(PARALLEL), '-t', '5', '-r', '3', '-f', file, `127.0.0.1:${port}`, 'auth', SECRET], {
+    const child = spawn('radclient', ['-q', '-s', '-p', String(PARALLEL), '-c', String(REPEAT), '-t', '5', '-r', '3', '-f', file, `127.0.0.1:${port}`, 'auth', SECRET], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -83,9 +86,9 @@ async function main(): Promise<void> {
     // Request file: one MAB request per paragraph, each device on its class's SSID, plus unknowns.
     const ssidOf = (cls: string): string => config.policy.networks.get(config.policy.classes.get(cls)!.network)!.ssids[0]!;
     const lines: string[] = [];
-    for (let i = 0; i < N_REQUESTS; i++) {
+    for (let i = 0; i < DISTINCT; i++) {
       const unknown = (i * 7919) % 100 < UNKNOWN_PCT;
-      const idx = unknown ? N_DEVICES + i : (i * 7919) % N_DEVICES;
+      const idx = unknown ? N_DEVICES + i : (i * 7919 * 13) % N_DEVICES;
       const mac = macOf(idx);
       const ssid = unknown ? 'DCPS' : ssidOf(devices[idx]!.className);
       const bare = mac.replace(/-/g, '').toLowerCase();
@@ -129,7 +132,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         `Lanyard MAB benchmark — ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}`,
-        `registry ${fmt(N_DEVICES)} devices; ${fmt(N_REQUESTS)} requests/round (${UNKNOWN_PCT} % unknown MACs); radclient -p ${PARALLEL}; ${ROUNDS} rounds after 1 warm-up`,
+        `registry ${fmt(N_DEVICES)} devices; ${fmt(DISTINCT * REPEAT)} requests/round (${fmt(DISTINCT)} distinct × ${REPEAT}, ~${UNKNOWN_PCT} % unknown MACs); radclient -p ${PARALLEL}; ${ROUNDS} rounds after 1 warm-up`,
         `daemon start-up (cache warm from SQLite): ${fmt(startupMs, 1)} ms; RSS at end ${fmt(rss / 2 ** 20, 1)} MiB`,
         '',
         'figure                          median (min–max, spread)',
@@ -140,7 +143,8 @@ async function main(): Promise<void> {
         `decision latency p99 (µs)       ${col((r) => r.p99, 1)}`,
         `decision latency p99.9 (µs)     ${col((r) => r.p999, 1)}`,
         '',
-        `accept/reject per round: ${fmt(median(results.map((r) => r.accepted)))} / ${fmt(median(results.map((r) => r.rejected)))}; decision events stored: ${fmt(events)}`,
+        `accept/reject per round: ${fmt(median(results.map((r) => r.accepted)))} / ${fmt(median(results.map((r) => r.rejected)))}; decision events stored: ${fmt(events)}; ` +
+          `retransmissions answered from the duplicate cache: ${fmt(rt.counters.duplicatesResent)}`,
         'Latency is server-side, from datagram receipt to reply encoded, measured in-process with the',
         'production histogram. Requests/s is bounded by radclient on the same 2-core machine; compare',
         'CPU µs per request across servers (npm run bench:radius, issue 5) rather than requests/s alone.',
