@@ -1,13 +1,19 @@
 /**
- * The batched writer: the hot path hands it records and never waits. It commits a batch
- * in one transaction every `flushIntervalMs` or as soon as `batchSize` records wait
- * (ARCHITECTURE.md "Durability"). Callers that must know the record is durable (accounting)
- * pass a callback that runs after the commit, or with the error if it failed.
+ * The batched writer: the hot path hands it records and never waits. It commits at least every
+ * `flushIntervalMs`, or as soon as `batchSize` records wait (ARCHITECTURE.md "Durability").
+ * Callers that must know the record is durable (accounting) pass a callback that runs after
+ * the commit, or with the error if it failed.
+ *
+ * better-sqlite3 commits synchronously on the event loop, so a background flush writes at most
+ * `sliceSize` records per transaction and lets the loop turn between slices: a datagram that
+ * arrives during a flush waits for one slice, never for the whole backlog.
  */
 
 export interface BatchWriterOptions<T> {
   readonly flushIntervalMs: number;
   readonly batchSize: number;
+  /** Records per transaction in a background flush (default: batchSize). */
+  readonly sliceSize?: number;
   /** Bound on records waiting while the store fails; beyond it new records are counted and dropped. */
   readonly maxQueued: number;
   /** Writes one batch in one transaction; throws on failure. */
@@ -20,10 +26,12 @@ type Done = (error: unknown) => void;
 
 export class BatchWriter<T> {
   private queue: T[] = [];
-  private waiters: Done[] = [];
+  /** One entry per queued record (undefined: nobody waits for it), aligned with `queue`. */
+  private waiters: (Done | undefined)[] = [];
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private closed = false;
+  private readonly sliceSize: number;
   /** Records refused because the queue was full (the store is failing). */
   dropped = 0;
   written = 0;
@@ -32,7 +40,9 @@ export class BatchWriter<T> {
   lastLagMs = 0;
   private oldestAt = 0;
 
-  constructor(private readonly opts: BatchWriterOptions<T>) {}
+  constructor(private readonly opts: BatchWriterOptions<T>) {
+    this.sliceSize = Math.max(1, opts.sliceSize ?? opts.batchSize);
+  }
 
   get pending(): number {
     return this.queue.length;
@@ -47,33 +57,48 @@ export class BatchWriter<T> {
     }
     if (this.queue.length === 0) this.oldestAt = Date.now();
     this.queue.push(record);
-    if (done !== undefined) this.waiters.push(done);
-    if (this.queue.length >= this.opts.batchSize) {
-      this.immediate ??= setImmediate(() => {
-        this.immediate = null;
-        this.flush();
-      });
-    } else {
+    this.waiters.push(done);
+    if (this.queue.length >= this.opts.batchSize) this.soon();
+    else {
       this.timer ??= setTimeout(() => {
         this.timer = null;
-        this.flush();
+        this.background();
       }, this.opts.flushIntervalMs);
     }
     return true;
   }
 
-  /** Commits everything queued now. Synchronous (better-sqlite3). */
+  private soon(): void {
+    this.immediate ??= setImmediate(() => {
+      this.immediate = null;
+      this.background();
+    });
+  }
+
+  /** One slice, then the rest on the next turn of the event loop. */
+  private background(): void {
+    if (this.writeSlice(this.sliceSize) && this.queue.length > 0 && !this.closed) this.soon();
+  }
+
+  /** Commits everything queued now, in one transaction. Synchronous (better-sqlite3). */
   flush(): void {
+    this.writeSlice(Infinity);
+  }
+
+  /** Writes up to `max` records; returns false when the write failed (the retry waits for the timer). */
+  private writeSlice(max: number): boolean {
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.queue.length === 0) return;
-    const batch = this.queue;
-    const waiters = this.waiters;
+    if (this.queue.length === 0) return true;
+    const all = max >= this.queue.length;
+    const batch = all ? this.queue : this.queue.slice(0, max);
+    const waiters = all ? this.waiters : this.waiters.slice(0, max);
+    this.queue = all ? [] : this.queue.slice(max);
+    this.waiters = all ? [] : this.waiters.slice(max);
     const oldestAt = this.oldestAt;
-    this.queue = [];
-    this.waiters = [];
+    if (this.queue.length > 0) this.oldestAt = Date.now(); // approximate for the remainder
     let error: unknown = null;
     try {
       this.opts.write(batch);
@@ -83,15 +108,19 @@ export class BatchWriter<T> {
       error = e;
       this.failedBatches++;
       this.opts.onError(e, batch.length);
-      // Records without a waiter (decision events) go back to the queue for the next attempt,
-      // bounded by maxQueued; records with a waiter are reported failed so the caller can react
-      // (accounting: no response, the NAS retransmits — RFC 2866 §2).
-      if (waiters.length === 0) {
-        this.queue = batch.concat(this.queue).slice(0, this.opts.maxQueued);
+      // Records nobody waits for (decision events) go back to the front of the queue for the
+      // next attempt, bounded by maxQueued; records with a waiter are reported failed so the
+      // caller can react (accounting: no response, the NAS retransmits — RFC 2866 §2).
+      const keep: T[] = [];
+      for (let i = 0; i < batch.length; i++) if (waiters[i] === undefined) keep.push(batch[i]!);
+      if (keep.length > 0) {
+        this.queue = keep.concat(this.queue).slice(0, this.opts.maxQueued);
+        this.waiters = new Array<Done | undefined>(keep.length).fill(undefined).concat(this.waiters).slice(0, this.opts.maxQueued);
         this.oldestAt = oldestAt;
       }
     }
     for (const done of waiters) {
+      if (done === undefined) continue;
       try {
         done(error);
       } catch (e) {
@@ -99,12 +128,13 @@ export class BatchWriter<T> {
         this.opts.onError(e, 0);
       }
     }
-    if (this.queue.length > 0 && this.timer === null && !this.closed) {
+    if (error !== null && this.queue.length > 0 && this.timer === null && !this.closed) {
       this.timer = setTimeout(() => {
         this.timer = null;
-        this.flush();
+        this.background();
       }, this.opts.flushIntervalMs);
     }
+    return error === null;
   }
 
   /** Flushes and refuses anything further (SIGTERM). */

@@ -171,3 +171,38 @@ describe('BatchWriter', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+describe('background flushes in slices', () => {
+  it('writes at most sliceSize records per transaction, letting the event loop turn between slices', () => {
+    const batches: number[][] = [];
+    const writer = new BatchWriter<number>({ flushIntervalMs: 10_000, batchSize: 10, sliceSize: 4, maxQueued: 1000, write: (b) => void batches.push([...b]), onError: () => {} });
+    for (let i = 0; i < 10; i++) writer.push(i); // reaching batchSize schedules a background flush
+    // Each slice is one turn of the event loop (setImmediate, faked here): one slice per step.
+    vi.advanceTimersToNextTimer();
+    expect(batches).toEqual([[0, 1, 2, 3]]);
+    vi.advanceTimersToNextTimer();
+    vi.advanceTimersToNextTimer();
+    expect(batches).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    writer.close();
+  });
+
+  it('an explicit flush still writes everything in one transaction', () => {
+    const batches: number[][] = [];
+    const writer = new BatchWriter<number>({ flushIntervalMs: 10_000, batchSize: 100, sliceSize: 4, maxQueued: 1000, write: (b) => void batches.push([...b]), onError: () => {} });
+    for (let i = 0; i < 9; i++) writer.push(i);
+    writer.flush();
+    expect(batches).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8]]);
+    writer.close();
+  });
+
+  it('a waiter hears about its own slice only', () => {
+    const heard: number[] = [];
+    const writer = new BatchWriter<number>({ flushIntervalMs: 10_000, batchSize: 4, sliceSize: 2, maxQueued: 100, write: () => {}, onError: () => {} });
+    for (let i = 0; i < 4; i++) writer.push(i, (err) => err === null && heard.push(i));
+    vi.advanceTimersToNextTimer();
+    expect(heard).toEqual([0, 1]);
+    vi.advanceTimersToNextTimer();
+    expect(heard).toEqual([0, 1, 2, 3]);
+    writer.close();
+  });
+});
