@@ -1,0 +1,553 @@
+/**
+ * `npm run bench:radius` (issue 5): Lanyard against FreeRADIUS 3.2, the reference server,
+ * measured the same way in one run on the same machine.
+ *
+ * Both servers run as separate processes on 127.0.0.1 with the same registry (BENCH_DEVICES
+ * MAB devices, each with its class's VLAN and Filter-Id), the same secret, the same
+ * BlastRADIUS rule (Message-Authenticator required on requests), and are driven by the same
+ * radclient command with the same request file. Rounds alternate F L F L ... after one warm-up
+ * each; server CPU comes from /proc/<pid>/stat (all threads) around each round. Lanyard's
+ * decision latency comes from its SIGUSR2 stats line when the daemon has that hook, otherwise
+ * from an extra in-process run (startDaemon + the production histogram), labelled as such.
+ *
+ * Options: --quick or BENCH_QUICK=1 (1,000 devices, 2 rounds, 5,000 requests a round), and env
+ * BENCH_DEVICES (10000), BENCH_ROUNDS (5), BENCH_DISTINCT requests in the file (1000),
+ * BENCH_REPEAT radclient -c (50), BENCH_PARALLEL radclient -p (128), BENCH_UNKNOWN_PCT (10),
+ * BENCH_LATENCY auto|hook|inprocess|both (auto), BENCH_LANYARD_MAIN (dist/src/main.js).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseDocument } from 'yaml';
+import { startDaemon } from '../../src/app.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { LanyardConfig } from '../../src/config/types.js';
+import { createLogger } from '../../src/log.js';
+import { formatMac } from '../../src/policy/mac.js';
+import * as thisDb from '../../src/store/db.js';
+import * as thisDevices from '../../src/store/devices.js';
+import type { NewDevice } from '../../src/store/types.js';
+import {
+  atExit,
+  buildFreeradiusTree,
+  checkFreeradiusConfig,
+  ensureFreeradius,
+  freeUdpPorts,
+  installCleanup,
+  radclientLoad,
+  radclientOnce,
+  replyAttributes,
+  sleep,
+  startServer,
+  socketsOf,
+  waitUntilAnswering,
+  type FreeradiusTools,
+  type MabUser,
+  type RadclientResult,
+  type Server,
+} from './freeradius.js';
+import { fmt, median, procCpuUs, ratioOfMedians, summary, udpCounters, machineCpuUs, type LatencyPercentiles } from './stats.js';
+
+const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+const envNum = (name: string, dflt: number): number => {
+  const v = process.env[name];
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${v}"`);
+  return n;
+};
+const N_DEVICES = envNum('BENCH_DEVICES', QUICK ? 1_000 : 10_000);
+const ROUNDS = Math.max(1, envNum('BENCH_ROUNDS', QUICK ? 2 : 5));
+const DISTINCT = Math.max(1, envNum('BENCH_DISTINCT', 1_000));
+const REPEAT = Math.max(1, envNum('BENCH_REPEAT', QUICK ? 5 : 50));
+const PARALLEL = Math.max(1, envNum('BENCH_PARALLEL', 128));
+const UNKNOWN_PCT = Math.min(100, envNum('BENCH_UNKNOWN_PCT', 10));
+const LATENCY_MODE = process.env.BENCH_LATENCY ?? 'auto';
+/** Pin each server to CPU 0 and radclient to CPU 1 (taskset), so the scheduler cannot put them on one core. */
+const PIN = process.env.BENCH_PIN === '1' && os.cpus().length >= 2;
+const SERVER_CPUS = PIN ? '0' : null;
+const CLIENT_CPUS = PIN ? '1' : null;
+const pinned = (cmd: string, args: readonly string[]): [string, string[]] => (SERVER_CPUS === null ? [cmd, [...args]] : ['taskset', ['-c', SERVER_CPUS, cmd, ...args]]);
+if (!['auto', 'hook', 'inprocess', 'both'].includes(LATENCY_MODE)) throw new Error('BENCH_LATENCY must be auto, hook, inprocess or both');
+/** Other processes using more CPU than this (cores) during a round make it "disturbed". */
+const BUSY_CORES = 0.15;
+/** How many disturbed round pairs may be discarded and re-run in one benchmark. */
+const RETRY_BUSY = envNum('BENCH_RETRY_BUSY', QUICK ? 0 : 2 * ROUNDS);
+/** After radclient exits, wait this long before reading server CPU (Lanyard flushes events every 50 ms). */
+const SETTLE_MS = 250;
+/** radclient -t 5 -r 3: a round may legitimately take ~20 s more than its work when packets are lost. */
+const ROUND_TIMEOUT_MS = 600_000;
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const LANYARD_MAIN = path.resolve(process.env.BENCH_LANYARD_MAIN ?? path.join(ROOT, 'dist/src/main.js'));
+const OTHER_BUILD = process.env.BENCH_LANYARD_MAIN !== undefined;
+const SECRET = 'bench-secret-' + Math.random().toString(36).slice(2);
+const AP = '11-22-33-44-55-66';
+
+/** Devices are numbered from a fixed locally-administered prefix so known and unknown MACs never collide. */
+const macOf = (i: number): string => formatMac(0x02_00_5e_00_00_00 + i);
+/** The User-Name (and User-Password) radclient sends: lower-case, hyphens; the users-file key is the same string. */
+const userNameOf = (mac: string): string => mac.toLowerCase();
+
+interface Round {
+  readonly rps: number;
+  readonly lost: number;
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly answered: number;
+  readonly seconds: number;
+  readonly serverCpuUsPerReq: number;
+  readonly clientCpuUsPerReq: number;
+  readonly latency: LatencyPercentiles | null;
+  /** Kernel UDP datagrams received (both directions on loopback) per answered request: 2.00 = no retransmits. */
+  readonly datagramsPerReq: number;
+  /** Kernel UDP receive-buffer overflows during the round (whole namespace). */
+  readonly rcvbufErrors: number;
+  /** Lanyard's own drop counters during the round (SIGUSR2 stats), or NaN. */
+  readonly serverDrops: number;
+  /** CPU (in cores) used during the round by everything except this server and radclient; and hypervisor steal. */
+  readonly otherCores: number;
+  readonly stealCores: number;
+}
+
+interface StatsLine {
+  readonly latencyUs: { p50: number; p99: number; p999: number; count?: number };
+  readonly requests?: number;
+  readonly drops?: Record<string, number>;
+}
+
+const sumDrops = (s: StatsLine | null): number => (s?.drops === undefined ? NaN : Object.values(s.drops).reduce((a, b) => a + (typeof b === 'number' ? b : 0), 0));
+
+// ---------------------------------------------------------------------------------------------
+// Lanyard's SIGUSR2 stats hook
+
+/** True when the process has a handler for SIGUSR2 (bit 12 of SigCgt); without one SIGUSR2 would kill it. */
+function catchesSigusr2(pid: number): boolean {
+  const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m !== null && ((BigInt('0x' + m[1]!) >> 11n) & 1n) === 1n;
+}
+
+/** Sends SIGUSR2 and waits (bounded) for the `{"msg":"stats",...,"latencyUs":{...}}` line on stderr. */
+function lanyardStats(server: Server, timeoutMs = 3000): Promise<StatsLine | null> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.onStderrLine = null;
+      resolve(null);
+    }, timeoutMs);
+    server.onStderrLine = (line) => {
+      if (!line.includes('"stats"') || !line.includes('latencyUs')) return;
+      try {
+        const j = JSON.parse(line) as { msg?: string } & Partial<StatsLine>;
+        const l = j.latencyUs;
+        if (j.msg !== 'stats' || l === undefined || typeof l.p50 !== 'number' || typeof l.p99 !== 'number' || typeof l.p999 !== 'number') return;
+        clearTimeout(timer);
+        server.onStderrLine = null;
+        resolve(j as StatsLine);
+      } catch {
+        /* not JSON: keep waiting */
+      }
+    };
+    process.kill(server.pid, 'SIGUSR2');
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function mabRequest(userName: string, mac: string, ssid: string): string {
+  return (
+    `User-Name = "${userName}"\nUser-Password = "${userName}"\nService-Type = Call-Check\nCalling-Station-Id = "${mac}"\n` +
+    `Called-Station-Id = "${AP}:${ssid}"\nNAS-IP-Address = 127.0.0.1\nNAS-Port-Type = Wireless-802.11\nMessage-Authenticator = 0x00\n`
+  );
+}
+
+function toRound(
+  r: RadclientResult,
+  cpuUs: number,
+  latency: LatencyPercentiles | null,
+  udp: { inDatagrams: number; rcvbufErrors: number },
+  /** Machine CPU over the round and the settle time after it. */
+  machine: { busy: number; steal: number },
+  serverDrops = NaN,
+): Round {
+  const answered = r.accepted + r.rejected;
+  const wallUs = (r.seconds + SETTLE_MS / 1000) * 1e6;
+  return {
+    otherCores: Math.max(0, machine.busy - cpuUs - (Number.isNaN(r.clientCpuUs) ? 0 : r.clientCpuUs)) / wallUs,
+    stealCores: machine.steal / wallUs,
+    datagramsPerReq: udp.inDatagrams / Math.max(1, answered),
+    rcvbufErrors: udp.rcvbufErrors,
+    serverDrops,
+    rps: answered / r.seconds,
+    lost: r.lost,
+    accepted: r.accepted,
+    rejected: r.rejected,
+    answered,
+    seconds: r.seconds,
+    serverCpuUsPerReq: cpuUs / Math.max(1, answered),
+    clientCpuUsPerReq: r.clientCpuUs / Math.max(1, answered + r.lost),
+    latency,
+  };
+}
+
+/** The store modules of the build whose main.js is `main` (this checkout's when it is the default). */
+async function storeOf(main: string): Promise<{ openDatabase: typeof thisDb.openDatabase; SqliteDeviceRepository: typeof thisDevices.SqliteDeviceRepository }> {
+  if (!OTHER_BUILD) return { openDatabase: thisDb.openDatabase, SqliteDeviceRepository: thisDevices.SqliteDeviceRepository };
+  const src = path.dirname(main);
+  const db = (await import(pathToFileURL(path.join(src, 'store/db.js')).href)) as typeof thisDb;
+  const devices = (await import(pathToFileURL(path.join(src, 'store/devices.js')).href)) as typeof thisDevices;
+  return { openDatabase: db.openDatabase, SqliteDeviceRepository: devices.SqliteDeviceRepository };
+}
+
+/** "commit 589699b" plus a note when src/ has uncommitted changes (what was actually measured). */
+function lanyardBuild(): string {
+  const git = (...args: string[]): string => {
+    const r = spawnSync('git', ['-C', ROOT, ...args], { encoding: 'utf8', timeout: 10_000 });
+    return r.status === 0 ? r.stdout.trim() : '';
+  };
+  const head = git('rev-parse', '--short', 'HEAD');
+  if (head === '') return 'not a git checkout';
+  const dirty = git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean).length;
+  return `commit ${head}${dirty > 0 ? ` + uncommitted changes in ${dirty} src/ files` : ''}`;
+}
+
+/**
+ * Samples whole-machine CPU for a second at a time until less than 0.15 core is busy, for at
+ * most `maxWaitS` seconds; benchmarks on a busy machine measure the other work too.
+ */
+async function waitForQuietMachine(maxWaitS: number): Promise<{ quiet: boolean; cores: number; waited: number }> {
+  const start = Date.now();
+  let said = false;
+  for (;;) {
+    const a = machineCpuUs();
+    await sleep(1000);
+    const b = machineCpuUs();
+    const cores = (b.busy - a.busy) / 1e6;
+    const waited = Math.round((Date.now() - start) / 1000);
+    if (cores < BUSY_CORES) return { quiet: true, cores, waited };
+    if (waited >= maxWaitS) return { quiet: false, cores, waited };
+    if (!said) process.stderr.write(`bench:radius: machine busy (${fmt(cores, 2)} cores); waiting up to ${maxWaitS} s for it to go idle\n`);
+    said = true;
+  }
+}
+
+async function main(): Promise<void> {
+  installCleanup();
+  const tools: FreeradiusTools = ensureFreeradius();
+  const quiet = await waitForQuietMachine(QUICK ? 0 : envNum('BENCH_WAIT_IDLE', 120));
+  const quietNote = quiet.quiet ? `idle before the run: ${fmt(quiet.cores, 2)} cores busy` : `${fmt(quiet.cores, 2)} cores busy before the run, after waiting ${quiet.waited} s`;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lanyard-bench-radius-'));
+  atExit(() => rmSync(dir, { recursive: true, force: true }));
+  const servers: Server[] = [];
+  try {
+    // ---- Lanyard's config (a temp copy, so its dataDir is inside the temp dir) and registry
+    const configDir = path.join(dir, 'config');
+    mkdirSync(configDir);
+    const configFile = path.join(configDir, 'lanyard.yaml');
+    const dbFile = path.join(dir, 'lanyard.db');
+    // The benchmark measures RADIUS only: turn the admin HTTP API off. Builds without an `api`
+    // section reject the key (checked with that build's own check-config): then copy unchanged.
+    const yamlText = readFileSync(path.join(ROOT, 'config/lanyard.yaml'), 'utf8');
+    const doc = parseDocument(yamlText);
+    doc.setIn(['api', 'enabled'], false);
+    writeFileSync(configFile, String(doc));
+    let apiNote = 'admin API off (api.enabled: false in the temp config copy)';
+    const check = spawnSync(process.execPath, [LANYARD_MAIN, 'check-config', '--config', configFile], {
+      env: { ...process.env, LANYARD_LOOPBACK_SECRET: SECRET },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    if (check.status !== 0) {
+      writeFileSync(configFile, yamlText);
+      apiNote = 'config copied unchanged (this build does not accept api.enabled)';
+    }
+    const config: LanyardConfig = loadConfig(configFile, {
+      overrides: { database: dbFile, authPort: 0, acctPort: 0 },
+      env: { LANYARD_LOOPBACK_SECRET: SECRET },
+    });
+    const loopback = config.radius.clients.find((c) => c.address === '127.0.0.1' || c.address === '127.0.0.1/32');
+    if (loopback === undefined) throw new Error('config/lanyard.yaml has no NAS client for 127.0.0.1');
+    const requireMA = loopback.requireMessageAuthenticator;
+
+    const policy = config.policy;
+    const classes = [...policy.classes.values()];
+    const devices: NewDevice[] = [];
+    for (let i = 0; i < N_DEVICES; i++) devices.push({ mac: macOf(i), className: classes[i % classes.length]!.name, owner: `person ${i % 3000}`, source: 'bench' });
+    // Seed through the measured build's own store code, so its schema is the one it expects.
+    const store = await storeOf(LANYARD_MAIN);
+    const seedDb = store.openDatabase(dbFile);
+    new store.SqliteDeviceRepository(seedDb).addMany(devices, 'bench', Date.now());
+    seedDb.close();
+
+    const placement = (className: string): { vlan: number; filterId: string; sessionTimeout: number; ssid: string } => {
+      const cls = policy.classes.get(className)!;
+      const net = policy.networks.get(cls.network)!;
+      return { vlan: net.vlan, filterId: policy.profiles.get(cls.profile)!.filterId, sessionTimeout: cls.sessionTimeout, ssid: net.ssids[0]! };
+    };
+    const users: MabUser[] = devices.map((d) => {
+      const p = placement(d.className);
+      const u = userNameOf(d.mac);
+      return { userName: u, password: u, vlan: p.vlan, filterId: p.filterId, sessionTimeout: p.sessionTimeout };
+    });
+    const unknownNetwork = [...policy.networks.values()].find((n) => n.unknownDevices.action === 'reject');
+    if (unknownNetwork === undefined) throw new Error('the config has no network that rejects unknown devices (needed for the unknown-MAC share)');
+    const unknownSsid = unknownNetwork.ssids[0]!;
+
+    // ---- One request file for both servers: DISTINCT requests, UNKNOWN_PCT % unknown MACs
+    const lines: string[] = [];
+    let known = 0;
+    for (let i = 0; i < DISTINCT; i++) {
+      const unknown = (i * 7919) % 100 < UNKNOWN_PCT || N_DEVICES === 0;
+      const idx = unknown ? N_DEVICES + i : (i * 7919) % N_DEVICES;
+      const mac = macOf(idx);
+      if (!unknown) known++;
+      lines.push(mabRequest(userNameOf(mac), mac, unknown ? unknownSsid : placement(devices[idx]!.className).ssid));
+    }
+    const requestFile = path.join(dir, 'requests.txt');
+    writeFileSync(requestFile, lines.join('\n'));
+    const perRound = DISTINCT * REPEAT;
+    const expectAccepted = known * REPEAT;
+
+    // ---- FreeRADIUS: private tree, checked, started, answering, loopback only
+    const [frAuth, frAcct, lyAuth] = (await freeUdpPorts(3)) as [number, number, number];
+    const tree = buildFreeradiusTree({ dir: path.join(dir, 'freeradius'), authPort: frAuth, acctPort: frAcct, secret: SECRET, requireMessageAuthenticator: requireMA, users });
+    checkFreeradiusConfig(tools, tree);
+    const probe = mabRequest(users[0]?.userName ?? 'probe', devices[0]?.mac ?? 'probe', devices[0] ? placement(devices[0].className).ssid : unknownSsid);
+    const fr = startServer('FreeRADIUS', ...pinned(tools.freeradius, ['-f', '-l', 'stdout', '-d', tree.raddb]));
+    servers.push(fr);
+    const frReady = await waitUntilAnswering(tools.radclient, fr, frAuth, SECRET, probe);
+
+    // ---- Lanyard: separate process, same registry and secret
+    const ly = startServer('Lanyard', ...pinned(process.execPath, [LANYARD_MAIN, 'serve', '--config', configFile, '--db', dbFile, '--auth-port', String(lyAuth), '--acct-port', '0', '--log-level', 'info']), {
+      ...process.env,
+      LANYARD_LOOPBACK_SECRET: SECRET,
+    });
+    servers.push(ly);
+    const lyReady = await waitUntilAnswering(tools.radclient, ly, lyAuth, SECRET, probe);
+
+    const lySockets = socketsOf(ly.pid);
+    for (const s of servers) {
+      const foreign = socketsOf(s.pid).filter((a) => !/ (127\.0\.0\.1|::1):\d+$/.test(a));
+      if (foreign.length > 0) throw new Error(`${s.name} listens outside 127.0.0.1 (${foreign.join(', ')}); refusing to measure`);
+    }
+
+    // ---- Same answers? One device per class, and an unknown MAC, to both servers.
+    const replyNotes: string[] = [];
+    const samples: { label: string; attrs: string }[] = [];
+    for (const cls of classes) {
+      const i = devices.findIndex((d) => d.className === cls.name);
+      if (i >= 0) samples.push({ label: cls.name, attrs: mabRequest(userNameOf(devices[i]!.mac), devices[i]!.mac, placement(cls.name).ssid) });
+    }
+    samples.push({ label: 'unknown MAC', attrs: mabRequest(userNameOf(macOf(N_DEVICES + 999_999)), macOf(N_DEVICES + 999_999), unknownSsid) });
+    for (const s of samples) {
+      const a = radclientOnce(tools.radclient, frAuth, SECRET, 'auth', s.attrs, 2, 1);
+      const b = radclientOnce(tools.radclient, lyAuth, SECRET, 'auth', s.attrs, 2, 1);
+      const fa = replyAttributes(a.output).join(', ');
+      const la = replyAttributes(b.output).join(', ');
+      if (a.code !== b.code) throw new Error(`${s.label}: FreeRADIUS exit ${a.code}, Lanyard exit ${b.code} — the two servers disagree:\n${a.output}\n${b.output}`);
+      if (fa !== la) replyNotes.push(`${s.label}: FreeRADIUS [${fa}] vs Lanyard [${la}]`);
+    }
+    const laMA = /Message-Authenticator/.test(radclientOnce(tools.radclient, lyAuth, SECRET, 'auth', samples[0]!.attrs, 2, 1).output);
+
+    // ---- Latency source
+    const hookAvailable = catchesSigusr2(ly.pid);
+    let useHook = LATENCY_MODE !== 'inprocess' && hookAvailable;
+    if (LATENCY_MODE === 'hook' && !hookAvailable) throw new Error('BENCH_LATENCY=hook but the Lanyard daemon does not handle SIGUSR2');
+    if (useHook && (await lanyardStats(ly)) === null) {
+      if (LATENCY_MODE === 'hook') throw new Error('Lanyard handles SIGUSR2 but printed no {"msg":"stats",...,"latencyUs":{...}} line on stderr');
+      useHook = false;
+    }
+
+    // ---- Rounds: warm-up F, L; then F L F L ...
+    const measure = async (s: Server, port: number, withHook: boolean): Promise<Round> => {
+      const before = withHook ? await lanyardStats(s) : null; // also resets the histogram
+      const udp0 = udpCounters();
+      const m0 = machineCpuUs();
+      const cpu0 = procCpuUs(s.pid);
+      const r = await radclientLoad({ radclient: tools.radclient, port, secret: SECRET, file: requestFile, parallel: PARALLEL, repeat: REPEAT, timeoutMs: ROUND_TIMEOUT_MS, cpus: CLIENT_CPUS });
+      await sleep(SETTLE_MS);
+      const cpu = procCpuUs(s.pid) - cpu0;
+      const m1 = machineCpuUs();
+      const udp1 = udpCounters();
+      if (s.exited()) throw new Error(`${s.name} exited during a round:\n${s.recent.slice(-20).join('\n')}`);
+      let latency: LatencyPercentiles | null = null;
+      let drops = NaN;
+      if (withHook) {
+        const st = await lanyardStats(s);
+        if (st === null) throw new Error('Lanyard stopped answering SIGUSR2 with a stats line');
+        latency = st.latencyUs;
+        drops = sumDrops(st) - sumDrops(before);
+      }
+      const udp = { inDatagrams: udp1.inDatagrams - udp0.inDatagrams, rcvbufErrors: udp1.rcvbufErrors - udp0.rcvbufErrors };
+      const machine = { busy: m1.busy - m0.busy, steal: m1.steal - m0.steal };
+      return toRound(r, cpu, latency, udp, machine, drops);
+    };
+    process.stderr.write(`bench:radius: warm-up (FreeRADIUS pid ${fr.pid} on :${frAuth}, Lanyard pid ${ly.pid} on :${lyAuth})\n`);
+    await measure(fr, frAuth, false);
+    await measure(ly, lyAuth, false);
+    const frRounds: Round[] = [];
+    const lyRounds: Round[] = [];
+    const wholeStart = { fr: procCpuUs(fr.pid), ly: procCpuUs(ly.pid) };
+    // A pair of rounds during which other processes used CPU is discarded and run again (after
+    // waiting for the machine to go idle), at most RETRY_BUSY times in all.
+    const allAnswered = { fr: 0, ly: 0 };
+    let discarded = 0;
+    while (frRounds.length < ROUNDS) {
+      const a = await measure(fr, frAuth, false);
+      const b = await measure(ly, lyAuth, useHook);
+      allAnswered.fr += a.answered;
+      allAnswered.ly += b.answered;
+      const other = Math.max(a.otherCores, b.otherCores);
+      const n = frRounds.length + 1;
+      if (other > BUSY_CORES && discarded < RETRY_BUSY) {
+        discarded++;
+        process.stderr.write(`bench:radius: round ${n}/${ROUNDS} disturbed (other processes used ${fmt(other, 2)} cores): discarded, waiting for an idle machine and re-running (${discarded}/${RETRY_BUSY})\n`);
+        await waitForQuietMachine(60);
+        continue;
+      }
+      frRounds.push(a);
+      lyRounds.push(b);
+      process.stderr.write(`bench:radius: round ${n}/${ROUNDS}: FreeRADIUS ${fmt(a.rps)} req/s, Lanyard ${fmt(b.rps)} req/s\n`);
+    }
+    // Whole run: includes work done after replies (FreeRADIUS frees requests cleanup_delay = 5 s later)
+    // and idle time between rounds.
+    await sleep(QUICK ? 1000 : 6000);
+    const whole = {
+      fr: (procCpuUs(fr.pid) - wholeStart.fr) / allAnswered.fr,
+      ly: (procCpuUs(ly.pid) - wholeStart.ly) / allAnswered.ly,
+    };
+    const lyRssMiB = Number(/^VmRSS:\s*(\d+)/m.exec(readFileSync(`/proc/${ly.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+    const frRssMiB = Number(/^VmRSS:\s*(\d+)/m.exec(readFileSync(`/proc/${fr.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+    const frThreads = Number(/^Threads:\s*(\d+)/m.exec(readFileSync(`/proc/${fr.pid}/status`, 'utf8'))?.[1] ?? NaN);
+    await ly.stop(10_000);
+    await fr.stop(5000);
+    const eventsDb = store.openDatabase(dbFile);
+    const events = (eventsDb.prepare('SELECT count(*) AS n FROM decision_events').get() as { n: number }).n;
+    eventsDb.close();
+
+    // ---- Latency from an in-process run, when the daemon has no stats hook (or asked for both)
+    let inproc: Round[] = [];
+    // The in-process run uses this checkout's code: meaningless for another build (BENCH_LANYARD_MAIN).
+    if ((!useHook || LATENCY_MODE === 'both') && !OTHER_BUILD) {
+      process.stderr.write('bench:radius: in-process Lanyard rounds for decision latency\n');
+      if (SERVER_CPUS !== null) spawnSync('taskset', ['-a', '-p', '-c', SERVER_CPUS, String(process.pid)], { stdio: 'ignore', timeout: 10_000 });
+      const daemon = await startDaemon(config, createLogger('silent'));
+      try {
+        const rt = daemon.runtime;
+        const round = async (): Promise<Round> => {
+          rt.latency.reset();
+          const udp0 = udpCounters();
+          const m0 = machineCpuUs();
+          const c0 = process.cpuUsage();
+          const r = await radclientLoad({ radclient: tools.radclient, port: daemon.authPort, secret: SECRET, file: requestFile, parallel: PARALLEL, repeat: REPEAT, timeoutMs: ROUND_TIMEOUT_MS, cpus: CLIENT_CPUS });
+          await sleep(SETTLE_MS);
+          const c = process.cpuUsage(c0);
+          const m1 = machineCpuUs();
+          const udp1 = udpCounters();
+          const udp = { inDatagrams: udp1.inDatagrams - udp0.inDatagrams, rcvbufErrors: udp1.rcvbufErrors - udp0.rcvbufErrors };
+          const machine = { busy: m1.busy - m0.busy, steal: m1.steal - m0.steal };
+          return toRound(r, c.user + c.system, { p50: rt.latency.percentile(50), p99: rt.latency.percentile(99), p999: rt.latency.percentile(99.9) }, udp, machine);
+        };
+        await round();
+        for (let r = 0; r < ROUNDS; r++) inproc.push(await round());
+      } finally {
+        await daemon.stop();
+      }
+    }
+
+    // ---- Report
+    const busyCores = median([...frRounds, ...lyRounds].map((r) => r.otherCores));
+    const busy = busyCores > BUSY_CORES || !quiet.quiet;
+    const W = 34;
+    const pad = (s: string, w = W): string => (s.length >= w ? s + ' ' : s + ' '.repeat(w - s.length));
+    const col = (rs: Round[], f: (r: Round) => number, d = 0): string => (rs.length === 0 ? '—' : summary(rs.map(f), d));
+    const row = (label: string, a: string, b: string): string => `${pad(label, 30)}${pad(a, 40)}${b}`;
+    const latRows = (rs: Round[]): [string, string, string] => [
+      col(rs, (r) => r.latency!.p50, 1),
+      col(rs, (r) => r.latency!.p99, 1),
+      col(rs, (r) => r.latency!.p999, 1),
+    ];
+    const latSource = useHook ? lyRounds : inproc;
+    const [p50, p99, p999] = latRows(latSource);
+    const latLabel = useHook
+      ? 'SIGUSR2 stats of the measured process'
+      : OTHER_BUILD
+        ? 'none: BENCH_LANYARD_MAIN build has no SIGUSR2 stats hook'
+        : 'in-process run (startDaemon), see below';
+    const cpu = os.cpus();
+    const out = [
+      `Lanyard vs FreeRADIUS — MAB Access-Requests on 127.0.0.1, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${QUICK ? ' — QUICK smoke run, not a measurement' : ''}`,
+      `machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? '?'}), Linux ${os.release()}, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB`,
+      `versions: Node ${process.version}; ${tools.version}; radclient from freeradius-utils; Lanyard ${OTHER_BUILD ? `${LANYARD_MAIN} (BENCH_LANYARD_MAIN)` : `${lanyardBuild()} (dist/ built from it)`}`,
+      `registry ${fmt(N_DEVICES)} devices (${classes.length} classes); request file ${fmt(DISTINCT)} distinct requests (${fmt(DISTINCT - known)} unknown MACs, on ${unknownSsid}) × radclient -c ${REPEAT} = ${fmt(perRound)} requests/round`,
+      `radclient -q -s -p ${PARALLEL} -c ${REPEAT} -t 5 -r 3; 1 warm-up round each, then ${ROUNDS} rounds each alternating FreeRADIUS, Lanyard, ...` +
+        (discarded > 0 ? ` (${discarded} disturbed pair${discarded > 1 ? 's' : ''} discarded and re-run)` : ''),
+      `CPU pinning: ${PIN ? `servers on CPU ${SERVER_CPUS}, radclient on CPU ${CLIENT_CPUS} (taskset; BENCH_PIN=1)` : 'none, the kernel schedules servers and radclient on both cores (BENCH_PIN=1 pins them apart)'}`,
+      `Lanyard: ${apiNote}; sockets: ${lySockets.join(', ')}`,
+      `ready check: FreeRADIUS answered ${frReady}, Lanyard answered ${lyReady}; both require Message-Authenticator on requests: ${requireMA ? 'yes' : 'no'}`,
+      '',
+      row('median (min–max, spread)', `FreeRADIUS (${frThreads} threads)`, 'Lanyard (node, separate process)'),
+      row('requests/s', col(frRounds, (r) => r.rps), col(lyRounds, (r) => r.rps)),
+      row('lost requests per round', col(frRounds, (r) => r.lost), col(lyRounds, (r) => r.lost)),
+      row('server CPU µs per request', col(frRounds, (r) => r.serverCpuUsPerReq, 2), col(lyRounds, (r) => r.serverCpuUsPerReq, 2)),
+      row('  whole run (incl. deferred)', fmt(whole.fr, 2), fmt(whole.ly, 2)),
+      row('radclient CPU µs per request', col(frRounds, (r) => r.clientCpuUsPerReq, 2), col(lyRounds, (r) => r.clientCpuUsPerReq, 2)),
+      row('accepted / rejected per round', `${fmt(median(frRounds.map((r) => r.accepted)))} / ${fmt(median(frRounds.map((r) => r.rejected)))}`, `${fmt(median(lyRounds.map((r) => r.accepted)))} / ${fmt(median(lyRounds.map((r) => r.rejected)))}`),
+      row('  expected', `${fmt(expectAccepted)} / ${fmt(perRound - expectAccepted)}`, `${fmt(expectAccepted)} / ${fmt(perRound - expectAccepted)}`),
+      row('other processes, CPU cores', col(frRounds, (r) => r.otherCores, 2), col(lyRounds, (r) => r.otherCores, 2)),
+      row('RSS at end (MiB)', fmt(frRssMiB, 1), fmt(lyRssMiB, 1)),
+      row('decision latency p50 (µs)', '— (no histogram)', p50),
+      row('decision latency p99 (µs)', '—', p99),
+      row('decision latency p99.9 (µs)', '—', p999),
+      `${pad('', 70)}(latency: ${latLabel})`,
+      '',
+      `ratio Lanyard/FreeRADIUS: requests/s ${ratioOfMedians(lyRounds.map((r) => r.rps), frRounds.map((r) => r.rps))}; ` +
+        `server CPU µs per request ${ratioOfMedians(lyRounds.map((r) => r.serverCpuUsPerReq), frRounds.map((r) => r.serverCpuUsPerReq))} (lower is better)`,
+      `rounds, requests/s: FreeRADIUS ${frRounds.map((r) => fmt(r.rps)).join(' ')} | Lanyard ${lyRounds.map((r) => fmt(r.rps)).join(' ')}`,
+      `rounds, seconds: FreeRADIUS ${frRounds.map((r) => fmt(r.seconds, 2)).join(' ')} | Lanyard ${lyRounds.map((r) => fmt(r.seconds, 2)).join(' ')}`,
+      `rounds, UDP datagrams received per request (2.00 = no retransmits): FreeRADIUS ${frRounds.map((r) => fmt(r.datagramsPerReq, 2)).join(' ')} | Lanyard ${lyRounds.map((r) => fmt(r.datagramsPerReq, 2)).join(' ')}`,
+      `rounds, kernel UDP receive-buffer drops: FreeRADIUS ${frRounds.map((r) => fmt(r.rcvbufErrors)).join(' ')} | Lanyard ${lyRounds.map((r) => fmt(r.rcvbufErrors)).join(' ')}` +
+        (useHook ? `; Lanyard's own drop counters: ${lyRounds.map((r) => fmt(r.serverDrops)).join(' ')}` : ''),
+      ...(inproc.length > 0
+        ? [
+            `in-process Lanyard (startDaemon in the bench process, same db/config, after both servers stopped; ${ROUNDS} rounds after 1 warm-up):`,
+            `  requests/s ${col(inproc, (r) => r.rps)}; CPU µs/request ${col(inproc, (r) => r.serverCpuUsPerReq, 2)}`,
+            `  decision latency µs: p50 ${latRows(inproc)[0]}; p99 ${latRows(inproc)[1]}; p99.9 ${latRows(inproc)[2]}`,
+          ]
+        : []),
+      ...(busy
+        ? [
+            `WARNING: other processes used ${fmt(busyCores, 2)} CPU cores (median) during the rounds, or the machine was busy`,
+            `  before the run (${quietNote}): these figures are disturbed. Re-run on an idle machine.`,
+          ]
+        : [`machine otherwise idle: ${quietNote}; other processes used ${fmt(busyCores, 2)} cores (median) during the rounds`]),
+      `decision events stored by Lanyard (all its rounds incl. warm-up and checks): ${fmt(events)}`,
+      `reply check (one device per class + an unknown MAC, attributes without Message-Authenticator): ${replyNotes.length === 0 ? `identical for all ${samples.length}` : 'DIFFERENT:'}`,
+      ...replyNotes.map((n) => `  ${n}`),
+      '',
+      'What differs:',
+      `- FreeRADIUS ${tools.version.replace(/^.*Version\s+([\d.]+).*$/, '$1')} adds no Message-Authenticator to PAP Access-Accepts; Lanyard puts one first in every reply${laMA ? ' (seen)' : ' (NOT seen in the check above!)'}.`,
+      `- Both ${requireMA ? 'require and verify' : 'do not require'} Message-Authenticator on requests (FreeRADIUS: require_message_authenticator = ${requireMA ? 'yes' : 'no'} for the client).`,
+      '- FreeRADIUS runs its stock default site (filter_username, preprocess, chap, mschap, digest, suffix, eap, files, expiration,',
+      '  logintime, pap; no SQL/LDAP) with auth logging off and writes nothing per request; Lanyard writes a decision event per',
+      '  request to SQLite and keeps its duplicate cache and latency histogram on. FreeRADIUS is multi-threaded (thread pool);',
+      '  Lanyard is one Node event loop (plus libuv/V8 helper threads, counted in its CPU).',
+      '- Requests/s is bounded by radclient sharing this machine (see its CPU per request); server CPU µs per request is the',
+      '  figure to compare. CPU is read from /proc/<pid>/stat (10 ms ticks) 250 ms after each round; the "whole run" row',
+      '  also counts work done later (FreeRADIUS frees requests after cleanup_delay = 5 s) and idle time between rounds.',
+      '',
+    ];
+    process.stdout.write(out.join('\n'));
+  } finally {
+    for (const s of servers) await s.stop(5000).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:radius failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+  // Children are killed by the exit handler; make sure we do exit even if a handle lingers.
+  setTimeout(() => process.exit(1), 10_000).unref();
+});
