@@ -212,6 +212,21 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
 
   // The admin API (docs/api.md) on its own TCP port; it applies every device write to the cache
   // at once (syncCache), and records people/token writes in the audit log.
+  /** Closes everything started so far, flushing every queued record (stop, or a failed start). */
+  const closeAll = async (): Promise<void> => {
+    clearInterval(poll);
+    clearInterval(staleSweep);
+    await api?.close();
+    await auth.close();
+    await acct.close();
+    // Flushing settles every waiting accounting request (their responses are unsendable now;
+    // the NAS retransmits to the next instance).
+    decisions.close();
+    accounting.close();
+    auditRows.close();
+    db.close();
+  };
+
   let api: AdminServer | null = null;
   let apiPort: number | null = null;
   if (config.api.enabled) {
@@ -235,15 +250,7 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
       await api.listen({ host: config.api.bind, port: config.api.port });
       apiPort = (api.server.address() as AddressInfo).port;
     } catch (e) {
-      clearInterval(poll);
-      clearInterval(staleSweep);
-      await api?.close();
-      await auth.close();
-      await acct.close();
-      decisions.close();
-      accounting.close();
-      auditRows.close();
-      db.close();
+      await closeAll();
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
         throw new LanyardError('LANYARD_ERR_LISTEN', `admin API cannot listen on ${config.api.bind}:${config.api.port}: ${code}`, {
@@ -309,15 +316,7 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
       clearInterval(poll);
       clearInterval(staleSweep);
       await purge.stop(); // a purge in progress stops at its next step
-      await api?.close();
-      await auth.close();
-      await acct.close();
-      // Resolve every waiting accounting request before closing (their responses are unsendable now;
-      // the NAS retransmits to the next instance).
-      decisions.close();
-      accounting.close();
-      auditRows.close();
-      db.close();
+      await closeAll();
     },
   };
 }

@@ -13,6 +13,7 @@
 import type Database from 'better-sqlite3';
 import type { SessionChange } from '../store/sessions.js';
 import type { DecisionEvent } from '../store/types.js';
+import { decisionFromRow, type DecisionEventRow } from '../store/decision-row.js';
 import {
   AUDIT_COLUMNS,
   GENESIS,
@@ -417,7 +418,7 @@ export function importLegacyDecisions(db: Database.Database, chunk = 20_000): nu
     .prepare<[], { n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'decision_events_legacy'")
     .get()!.n;
   if (exists === 0) return 0;
-  const take = db.prepare<[number], LegacyRow & { id: number }>(
+  const take = db.prepare<[number], DecisionEventRow & { id: number }>(
     `SELECT id, at, result, reason, mac, user_name, nas, nas_address, ap_mac, ssid, network, vlan, class, profile, method,
        randomised, latency_us FROM decision_events_legacy ORDER BY id LIMIT ?`,
   );
@@ -426,7 +427,7 @@ export function importLegacyDecisions(db: Database.Database, chunk = 20_000): nu
   const step = db.transaction((): number => {
     const rows = take.all(chunk);
     if (rows.length === 0) return 0;
-    appendDecisions(db, rows.map(fromLegacy));
+    appendDecisions(db, rows.map(decisionFromRow));
     drop.run(rows[rows.length - 1]!.id);
     return rows.length;
   });
@@ -439,42 +440,3 @@ export function importLegacyDecisions(db: Database.Database, chunk = 20_000): nu
   return moved;
 }
 
-interface LegacyRow {
-  at: number;
-  result: DecisionEvent['result'];
-  reason: string;
-  mac: string | null;
-  user_name: string | null;
-  nas: string;
-  nas_address: string;
-  ap_mac: string | null;
-  ssid: string | null;
-  network: string | null;
-  vlan: number | null;
-  class: string | null;
-  profile: string | null;
-  method: DecisionEvent['method'];
-  randomised: number;
-  latency_us: number;
-}
-
-function fromLegacy(r: LegacyRow): DecisionEvent {
-  return {
-    at: r.at,
-    result: r.result,
-    reason: r.reason,
-    mac: r.mac,
-    userName: r.user_name,
-    nas: r.nas,
-    nasAddress: r.nas_address,
-    apMac: r.ap_mac,
-    ssid: r.ssid,
-    network: r.network,
-    vlan: r.vlan,
-    className: r.class,
-    profile: r.profile,
-    method: r.method,
-    randomisedMac: r.randomised !== 0,
-    latencyUs: r.latency_us,
-  };
-}

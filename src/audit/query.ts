@@ -28,6 +28,7 @@ import { LanyardError } from '../errors.js';
 import { AcctTerminateCause } from '../protocols/radius/constants.js';
 import { REJECT_MESSAGES, type DeviceStatus, type RejectReason } from '../policy/model.js';
 import { requireMac, SqliteDeviceRepository } from '../store/devices.js';
+import { decisionFromRow, type DecisionEventRow } from '../store/decision-row.js';
 import type { StopReason } from '../store/sessions.js';
 import type { DecisionEvent, DeviceHistoryRow, DeviceRecord } from '../store/types.js';
 
@@ -79,46 +80,8 @@ export interface QueryOptions {
   readonly devices?: DeviceHistorySource;
 }
 
-interface EventRow {
-  id: number;
-  at: number;
-  result: DecisionEvent['result'];
-  reason: string;
-  mac: string | null;
-  user_name: string | null;
-  nas: string;
-  nas_address: string;
-  ap_mac: string | null;
-  ssid: string | null;
-  network: string | null;
-  vlan: number | null;
-  class: string | null;
-  profile: string | null;
-  method: DecisionEvent['method'];
-  randomised: number;
-  latency_us: number;
-}
-
-function toDecision(r: EventRow): DecisionRow {
-  return {
-    id: r.id,
-    at: r.at,
-    result: r.result,
-    reason: r.reason,
-    mac: r.mac,
-    userName: r.user_name,
-    nas: r.nas,
-    nasAddress: r.nas_address,
-    apMac: r.ap_mac,
-    ssid: r.ssid,
-    network: r.network,
-    vlan: r.vlan,
-    className: r.class,
-    profile: r.profile,
-    method: r.method,
-    randomisedMac: r.randomised !== 0,
-    latencyUs: r.latency_us,
-  };
+function toDecision(r: DecisionEventRow & { id: number }): DecisionRow {
+  return { id: r.id, ...decisionFromRow(r) };
 }
 
 /** Decisions from the `decision_events` table (indexes: at, (mac, at), (result, at)). */
@@ -145,7 +108,7 @@ export function tableDecisionSource(db: Database.Database): DecisionSource {
       }
       // Prepared per call, not cached: a statement can run only one iteration at a time, and two
       // exports may interleave on one connection.
-      const stmt = db.prepare<unknown[], EventRow>(`SELECT d.* FROM ${from} WHERE ${clauses.join(' AND ')} ORDER BY d.at, d.id`);
+      const stmt = db.prepare<unknown[], DecisionEventRow & { id: number }>(`SELECT d.* FROM ${from} WHERE ${clauses.join(' AND ')} ORDER BY d.at, d.id`);
       for (const row of stmt.iterate(...params)) yield toDecision(row);
     },
   };

@@ -7,27 +7,9 @@ import type Database from 'better-sqlite3';
 import { appendDecisions, importLegacyDecisions } from '../audit/log.js';
 import { LanyardError } from '../errors.js';
 import type { DecisionEvent, DecisionEventFilter, EventRepository } from './types.js';
+import { decisionFromRow, type DecisionEventRow } from './decision-row.js';
 import { requireMac } from './devices.js';
 
-interface EventRow {
-  at: number;
-  result: DecisionEvent['result'];
-  reason: string;
-  mac: string | null;
-  user_name: string | null;
-  nas: string;
-  nas_address: string;
-  ap_mac: string | null;
-  ssid: string | null;
-  network: string | null;
-  vlan: number | null;
-  class: string | null;
-  profile: string | null;
-  method: DecisionEvent['method'];
-  randomised: number;
-  latency_us: number;
-  person: string | null;
-}
 
 const COLUMNS =
   'at, result, reason, mac, user_name, nas, nas_address, ap_mac, ssid, network, vlan, class, profile, method, randomised, latency_us, person';
@@ -36,31 +18,10 @@ const COLUMNS =
 export const DEFAULT_DECISION_LIMIT = 100;
 export const MAX_DECISION_LIMIT = 10_000;
 
-function toEvent(r: EventRow): DecisionEvent {
-  return {
-    at: r.at,
-    result: r.result,
-    reason: r.reason,
-    mac: r.mac,
-    userName: r.user_name,
-    nas: r.nas,
-    nasAddress: r.nas_address,
-    apMac: r.ap_mac,
-    ssid: r.ssid,
-    network: r.network,
-    vlan: r.vlan,
-    className: r.class,
-    profile: r.profile,
-    method: r.method,
-    randomisedMac: r.randomised !== 0,
-    latencyUs: r.latency_us,
-    ...(r.person === null ? {} : { person: r.person }),
-  };
-}
 
 export class SqliteEventRepository implements EventRepository {
   readonly #db: Database.Database;
-  readonly #queries = new Map<string, Database.Statement<unknown[], EventRow>>();
+  readonly #queries = new Map<string, Database.Statement<unknown[], DecisionEventRow>>();
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -104,9 +65,9 @@ export class SqliteEventRepository implements EventRepository {
     const sql = `SELECT ${COLUMNS} FROM audit_log WHERE ${clauses.join(' AND ')} ORDER BY at DESC, id DESC LIMIT ?`;
     let stmt = this.#queries.get(sql);
     if (stmt === undefined) {
-      stmt = this.#db.prepare<unknown[], EventRow>(sql);
+      stmt = this.#db.prepare<unknown[], DecisionEventRow>(sql);
       this.#queries.set(sql, stmt);
     }
-    return stmt.all(...params).map(toEvent);
+    return stmt.all(...params).map(decisionFromRow);
   }
 }
