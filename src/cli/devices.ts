@@ -353,6 +353,7 @@ export function registerDevices(program: Command): void {
         }
         const now = Date.now();
         withStore(opts, (repo, config) => {
+          err(`checking ${file} (${(text.length / 1024).toFixed(0)} KiB) ...`);
           const parsed = parseDeviceImport(text, {
             classes: classNames(config),
             now,
@@ -381,7 +382,9 @@ export function registerDevices(program: Command): void {
             process.exitCode = 1;
             return;
           }
-          const n = repo.addMany(parsed.rows, cliActor(), now);
+          const n = repo.addMany(parsed.rows, cliActor(), now, null, (done, total) =>
+            err(done < total ? `importing: ${done.toLocaleString('en-GB')} of ${total.toLocaleString('en-GB')} rows` : `importing: all ${total.toLocaleString('en-GB')} rows written; recording them in the audit log and committing`),
+          );
           out(`imported ${plural(n, 'device')}${badRows > 0 ? ` (skipped ${plural(badRows, 'invalid row')})` : ''}`);
         });
       }),

@@ -188,6 +188,9 @@ function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** Rows between two progress reports of addMany. */
+const PROGRESS_EVERY = 5_000;
+
 export class SqliteDeviceRepository implements DeviceRepository {
   readonly #db: Database.Database;
   readonly #get: Database.Statement<[string], DeviceRow>;
@@ -241,13 +244,24 @@ export class SqliteDeviceRepository implements DeviceRepository {
       .immediate();
   }
 
-  addMany(devices: readonly NewDevice[], actor: string, at: number, source?: string | null): number {
+  /**
+   * `onProgress(done, total)` is called every PROGRESS_EVERY rows and once at the end (before the
+   * audit rows and the commit), so a command line can show how far a large import is.
+   */
+  addMany(
+    devices: readonly NewDevice[],
+    actor: string,
+    at: number,
+    source?: string | null,
+    onProgress?: (done: number, total: number) => void,
+  ): number {
     const who = requireText(actor, 'actor');
     const when = requireTime(at, 'at');
     const from = defaultSource(who, source);
     this.#db.transaction(() => {
       const entries: AuditEntry[] = [];
       devices.forEach((d, i) => {
+        if (onProgress !== undefined && i > 0 && i % PROGRESS_EVERY === 0) onProgress(i, devices.length);
         try {
           entries.push(this.#createEntry(this.#addOne(d, who, when), from, 'device.import'));
         } catch (e) {
@@ -257,6 +271,7 @@ export class SqliteDeviceRepository implements DeviceRepository {
           throw e;
         }
       });
+      onProgress?.(devices.length, devices.length);
       appendAuditEntries(this.#db, entries);
     }).immediate();
     return devices.length;
