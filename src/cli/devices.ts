@@ -16,6 +16,9 @@ import { IMPORT_FORMATS, parseDeviceImport, type ImportFormat } from '../import/
 import type { LanyardConfig } from '../config/types.js';
 import { configFor, runAction, type StoreOptions } from './common.js';
 
+/** Above this size an import reports its progress on stderr. */
+const LARGE_IMPORT_BYTES = 256 * 1024;
+
 function out(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
@@ -353,7 +356,8 @@ export function registerDevices(program: Command): void {
         }
         const now = Date.now();
         withStore(opts, (repo, config) => {
-          err(`checking ${file} (${(text.length / 1024).toFixed(0)} KiB) ...`);
+          // Progress goes to stderr for large files only (small ones finish before anyone looks).
+          if (text.length > LARGE_IMPORT_BYTES) err(`checking ${file} (${(text.length / 1024).toFixed(0)} KiB) ...`);
           const parsed = parseDeviceImport(text, {
             classes: classNames(config),
             now,
@@ -382,9 +386,16 @@ export function registerDevices(program: Command): void {
             process.exitCode = 1;
             return;
           }
-          const n = repo.addMany(parsed.rows, cliActor(), now, null, (done, total) =>
-            err(done < total ? `importing: ${done.toLocaleString('en-GB')} of ${total.toLocaleString('en-GB')} rows` : `importing: all ${total.toLocaleString('en-GB')} rows written; recording them in the audit log and committing`),
-          );
+          const progress =
+            text.length > LARGE_IMPORT_BYTES
+              ? (done: number, total: number): void =>
+                  err(
+                    done < total
+                      ? `importing: ${done.toLocaleString('en-GB')} of ${total.toLocaleString('en-GB')} rows`
+                      : `importing: all ${total.toLocaleString('en-GB')} rows written; recording them in the audit log and committing`,
+                  )
+              : undefined;
+          const n = repo.addMany(parsed.rows, cliActor(), now, null, progress);
           out(`imported ${plural(n, 'device')}${badRows > 0 ? ` (skipped ${plural(badRows, 'invalid row')})` : ''}`);
         });
       }),

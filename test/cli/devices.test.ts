@@ -219,6 +219,18 @@ describe('lanyard devices', () => {
       expect(repoDo((repo) => repo.count())).toBe(2);
     });
 
+    it('shows its progress on stderr for a large file', async () => {
+      const rows = Array.from({ length: 12_000 }, (_, i) => `02:11:00:00:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')},visitor,owner ${i},a label long enough to make the file large`);
+      const file = csv('big.csv', ['mac,class,owner,label', ...rows]);
+      const r = await run('import', file);
+      expect(r).toMatchObject({ code: 0, stdout: 'imported 12000 devices\n' });
+      expect(r.stderr).toMatch(/^checking .*big\.csv \(\d+ KiB\) \.\.\.$/m);
+      expect(r.stderr).toContain('importing: 5,000 of 12,000 rows');
+      expect(r.stderr).toContain('importing: 10,000 of 12,000 rows');
+      expect(r.stderr).toContain('importing: all 12,000 rows written');
+      expect(repoDo((repo) => repo.count())).toBe(12_000);
+    });
+
     it('a file without the required columns imports nothing even with --valid-only', async () => {
       const file = csv('bad.csv', ['address,kind', '02:00:00:00:00:01,visitor']);
       const r = await run('import', file, '--valid-only');
