@@ -92,7 +92,7 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
   };
 
   const cache = new DeviceCache();
-  cache.load(devices.snapshot());
+  cache.loadFrom(devices);
 
   const decisions = new BatchWriter<DecisionEvent>({
     flushIntervalMs: config.events.flushIntervalMs,

@@ -42,6 +42,12 @@ export class DeviceCache {
     this.seq = snapshot.seq;
   }
 
+  /** Replaces the whole content straight from the store, one record at a time. */
+  loadFrom(repo: DeviceRepository): void {
+    this.devices.clear();
+    this.seq = repo.snapshotEach((record) => this.put(record));
+  }
+
   /** Applies change-feed rows in order; returns how many were applied. */
   apply(rows: readonly DeviceHistoryRow[]): number {
     let applied = 0;

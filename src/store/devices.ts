@@ -205,6 +205,7 @@ export class SqliteDeviceRepository implements DeviceRepository {
   /** Filtered list/count statements, prepared once per distinct WHERE shape. */
   readonly #filtered = new Map<string, Database.Statement<unknown[], unknown>>();
   readonly #snapshotTx: () => { devices: DeviceRecord[]; seq: number };
+  readonly #snapshotEachTx: (visit: (record: DeviceRecord) => void) => number;
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -229,6 +230,10 @@ export class SqliteDeviceRepository implements DeviceRepository {
       const devices = this.#all.all().map(toRecord);
       const seq = this.#maxSeq.get()?.seq ?? 0;
       return { devices, seq };
+    });
+    this.#snapshotEachTx = db.transaction((visit: (record: DeviceRecord) => void) => {
+      for (const row of this.#all.iterate()) visit(toRecord(row));
+      return this.#maxSeq.get()?.seq ?? 0;
     });
   }
 
@@ -475,6 +480,11 @@ export class SqliteDeviceRepository implements DeviceRepository {
     const row = this.#asOf.get(requireMac(mac), requireTime(at, 'at'));
     if (row === undefined || row.op === 'delete') return undefined;
     return toRecord(row);
+  }
+
+  /** The same snapshot one record at a time (no array of 100,000 records at start-up). Returns its seq. */
+  snapshotEach(visit: (record: DeviceRecord) => void): number {
+    return this.#snapshotEachTx(visit);
   }
 
   snapshot(): { devices: DeviceRecord[]; seq: number } {

@@ -87,6 +87,8 @@ export interface DeviceRepository {
   history(mac: string): DeviceHistoryRow[];
   /** The record as it stood at `at` (epoch ms), from the history; undefined if it did not exist then. */
   asOf(mac: string, at: number): DeviceRecord | undefined;
+  /** The snapshot below, streamed: `visit` sees each device; returns the change sequence it reflects. */
+  snapshotEach(visit: (record: DeviceRecord) => void): number;
   /** Every device (any status), for warming the cache, plus the change sequence it reflects. */
   snapshot(): { devices: DeviceRecord[]; seq: number };
   /** Changes after `seq`, in order, at most `limit` of them (the daemon's cache follows these). */

@@ -126,6 +126,19 @@ describe('DeviceCache', () => {
     expect(c.get(0x001122334455)?.className).toBe('laptop');
   });
 
+  it('loadFrom streams the same snapshot as load(snapshot())', () => {
+    repo.add({ mac: '02-00-00-00-00-01', className: 'laptop', owner: 'A' }, 'test', T);
+    repo.add({ mac: '02-00-00-00-00-02', className: 'laptop' }, 'test', T);
+    repo.setStatus('02-00-00-00-00-02', 'lost', 'stolen', 'test', T);
+    const a = new DeviceCache();
+    a.load(repo.snapshot());
+    const b = new DeviceCache();
+    b.loadFrom(repo);
+    expect(b.size).toBe(2);
+    expect(b.appliedSeq).toBe(a.appliedSeq);
+    for (const mac of ['02-00-00-00-00-01', '02-00-00-00-00-02']) expect(b.get(parseMac(mac))).toEqual(a.get(parseMac(mac)));
+  });
+
   it('catches up in chunks and misses nothing', async () => {
     const cache = new DeviceCache();
     cache.load(repo.snapshot());
