@@ -91,6 +91,8 @@ async function serve(opts: ServeOptions): Promise<void> {
         accepts: rt.counters.accepts,
         rejects: rt.counters.rejects,
         drops: rt.counters.drops,
+        duplicatesResent: rt.counters.duplicatesResent,
+        eventsQueued: rt.decisions.pending,
         cacheSize: rt.cache.size,
         latencyUs: { p50: h.percentileSince(since, 50), p99: h.percentileSince(since, 99), p999: h.percentileSince(since, 99.9), count: h.count - sinceCount },
       },
