@@ -22,6 +22,7 @@ import {
   encodePacket,
   encodeRequest,
   encodeString,
+  encodeVsa,
   hidePassword,
   readInteger,
   verifyMessageAuthenticator,
@@ -551,6 +552,29 @@ describe('MAC authentication (MAB)', () => {
     const reply = expectSealed(sendSync(request), request);
     expect(reply[0]).toBe(Code.AccessReject);
     expect(lastDecision()).toMatchObject({ result: 'reject', reason: 'bad-password', method: 'pap' });
+  });
+
+  it('takes the SSID from Aruba-Essid-Name when Called-Station-Id has none, and prefers Called-Station-Id', () => {
+    const build = (called: string): Buffer => {
+      const authenticator = crypto.randomBytes(16);
+      return encodeRequest({
+        code: Code.AccessRequest,
+        identifier: nextId++ % 256,
+        authenticator,
+        attributes: Buffer.concat([
+          encodeString(Attr.UserName, '001b63ddee01'),
+          encodeString(Attr.CalledStationId, called),
+          encodeVsa(14823, 5, 'DCPS'), // Aruba-Essid-Name
+        ]),
+        secret: Buffer.from(SECRET),
+        messageAuthenticator: true,
+      });
+    };
+    expect(decoded(sendSync(build(AP))).code).toBe(Code.AccessAccept);
+    expect(lastDecision()).toMatchObject({ result: 'accept', ssid: 'DCPS', apMac: AP });
+    // An SSID in Called-Station-Id wins: the school laptop on BYOD is refused.
+    expect(decoded(sendSync(build(`${AP}:BYOD`))).code).toBe(Code.AccessReject);
+    expect(lastDecision()).toMatchObject({ result: 'reject', reason: 'wrong-network', ssid: 'BYOD' });
   });
 
   it('rejects a malformed User-Password value (not 16..128 octets) as bad-password', () => {

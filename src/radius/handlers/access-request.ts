@@ -4,7 +4,7 @@
  * in-memory cache; answers with a pre-encoded body. Nothing here waits for the store.
  */
 import { Attr, Code } from '../../protocols/radius/constants.js';
-import { findAttribute, unhidePassword, verifyChap } from '../../protocols/radius/index.js';
+import { findAttribute, findVendorAttribute, readStringAt, unhidePassword, verifyChap, vendorAttributeByName } from '../../protocols/radius/index.js';
 import { decide } from '../../policy/decide.js';
 import { formatMac, isRandomisedMac, parseMacBytes } from '../../policy/mac.js';
 import type { Decision, RejectReason } from '../../policy/model.js';
@@ -15,6 +15,9 @@ import { encodeSessionTimeout } from '../replies.js';
 import { respond } from '../respond.js';
 
 type Method = DecisionEvent['method'];
+
+/** Aruba-Essid-Name, from the vendor dictionary (vendor 14823, type 5). */
+const ARUBA_ESSID = vendorAttributeByName('Aruba-Essid-Name')!;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -55,6 +58,15 @@ function checkPassword(ex: Exchange, mac: number, userNameOffset: number): { met
   return { method: 'mab', ok: true };
 }
 
+/**
+ * The SSID when Called-Station-Id carries none: Aruba controllers and Instant APs send it as
+ * Aruba-Essid-Name (vendor 14823, type 5) and may leave it out of Called-Station-Id.
+ */
+function vendorSsid(buf: Buffer): string | null {
+  const at = findVendorAttribute(buf, ARUBA_ESSID.vendorId, ARUBA_ESSID.attribute.type);
+  return at < 0 ? null : readStringAt(buf, at);
+}
+
 export function handleAccessRequest(ex: Exchange, rt: RadiusRuntime): Buffer {
   const buf = ex.buf;
   const nas = ex.nas!;
@@ -66,7 +78,7 @@ export function handleAccessRequest(ex: Exchange, rt: RadiusRuntime): Buffer {
   const userMac = userNameAt >= 0 ? parseMacBytes(buf, userNameAt, valueEnd(buf, userNameAt)) : -1;
   const callingMac = callingAt >= 0 ? parseMacBytes(buf, callingAt, valueEnd(buf, callingAt)) : -1;
   const station = calledAt >= 0 ? parseCalledStation(buf, calledAt, valueEnd(buf, calledAt)) : null;
-  const ssid = station?.ssid ?? null;
+  const ssid = station?.ssid ?? vendorSsid(buf);
 
   let method: Method = 'none';
   let decision: Decision;
