@@ -11,22 +11,8 @@ import { verifyChain, type VerifyResult } from '../audit/chain.js';
 import { importLegacyDecisions } from '../audit/log.js';
 import { purgeExpired, type PurgeReport } from '../audit/retention.js';
 import { openDatabase } from '../store/db.js';
-import { configFor, runAction, type StoreOptions } from './common.js';
+import { configFor, iso, out, runAction, withStoreOptions, type StoreOptions } from './common.js';
 import { cliActor } from './devices.js';
-
-function out(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
-}
-
-function storeOptions(cmd: Command): Command {
-  return cmd
-    .option('--config <file>', 'configuration file (default: the package config/lanyard.yaml)')
-    .option('--db <path>', 'SQLite database (default: store.database from the configuration)');
-}
 
 /** The `audit` group: the one already registered on `program`, or a new one. */
 export function auditGroup(program: Command): Command {
@@ -68,7 +54,7 @@ export function describePurge(r: PurgeReport): string {
 /** Adds `verify` and `purge` to the `audit` group (registerAudit calls this; see auditGroup). */
 export function registerAuditIntegrity(audit: Command): void {
 
-  storeOptions(
+  withStoreOptions(
     audit
       .command('verify')
       .description('check every hash chain of the audit log; exit 0 if intact, 1 naming the first bad row')
@@ -97,7 +83,7 @@ export function registerAuditIntegrity(audit: Command): void {
       }),
     );
 
-  storeOptions(
+  withStoreOptions(
     audit
       .command('purge')
       .description('remove audit rows older than their retention (audit.retentionDays) now, and record it')

@@ -28,23 +28,8 @@ import {
 } from '../audit/query.js';
 import { parseExpiry } from '../import/csv.js';
 import { openDatabase } from '../store/db.js';
-import { configFor, runAction, type StoreOptions } from './common.js';
+import { cell, configFor, err, iso, out, runAction, table, withStoreOptions, type StoreOptions } from './common.js';
 import { registerAuditIntegrity } from './audit-verify.js';
-
-export function out(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-}
-
-export function err(text: string): void {
-  process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
-}
-
-/** --config / --db, as every store verb takes them (docs/cli.md "Which database"). */
-export function withStoreOptions(cmd: Command): Command {
-  return cmd
-    .option('--config <file>', 'configuration file (default: the package config/lanyard.yaml)')
-    .option('--db <path>', 'SQLite database (default: store.database from the configuration)');
-}
 
 /** Opens the configured store, runs `fn`, closes it (also after an async fn). */
 export async function withDatabase<T>(opts: StoreOptions, fn: (db: Database.Database) => T | Promise<T>): Promise<T> {
@@ -54,26 +39,6 @@ export async function withDatabase<T>(opts: StoreOptions, fn: (db: Database.Data
   } finally {
     db.close();
   }
-}
-
-/** Epoch ms as ISO 8601 UTC, without milliseconds unless they matter. */
-export function iso(ms: number | null): string {
-  return ms === null ? '-' : new Date(ms).toISOString().replace('.000Z', 'Z');
-}
-
-/** Printable on one line of a table. */
-export function cell(text: string | number | null | undefined): string {
-  return text === null || text === undefined || text === '' ? '-' : String(text).replace(/[\u0000-\u001f\u007f]+/g, ' ');
-}
-
-export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: readonly string[]): string =>
-    r
-      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n') + '\n';
 }
 
 export function bytes(n: number | null): string {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/load.js';
 import type { LanyardConfig } from '../config/types.js';
 import { isLanyardError } from '../errors.js';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 
 /** The package root (two levels above dist/src/cli or src/cli). */
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
@@ -50,4 +50,42 @@ export function parsePort(value: string): number {
     throw new InvalidArgumentError(`'${value}' is not a port number (0-65535)`);
   }
   return n;
+}
+
+/** A result line on stdout (results only: scripts read it). */
+export function out(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** A diagnostic line on stderr. */
+export function err(text: string): void {
+  process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** Epoch ms as ISO 8601 UTC, without milliseconds unless they matter; '-' for none. */
+export function iso(ms: number | null): string {
+  return ms === null ? '-' : new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+/** Printable on one line of a table: control characters become spaces, empty becomes '-'. */
+export function cell(text: string | number | null | undefined): string {
+  return text === null || text === undefined || text === '' ? '-' : String(text).replace(/[\u0000-\u001f\u007f]+/g, ' ');
+}
+
+/** An aligned plain-text table (two spaces between columns), ending with a newline. */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]): string =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** --config / --db, as every store verb takes them (docs/cli.md "Which database"). */
+export function withStoreOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'configuration file (default: the package config/lanyard.yaml)')
+    .option('--db <path>', 'SQLite database (default: store.database from the configuration)');
 }

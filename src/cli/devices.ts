@@ -14,18 +14,10 @@ import type { DeviceHistoryRow, DeviceRecord, ListFilter } from '../store/types.
 import { parseExpiry, type CsvError } from '../import/csv.js';
 import { IMPORT_FORMATS, parseDeviceImport, type ImportFormat } from '../import/mapping.js';
 import type { LanyardConfig } from '../config/types.js';
-import { configFor, runAction, type StoreOptions } from './common.js';
+import { cell, configFor, err, iso, out, runAction, table, withStoreOptions, type StoreOptions } from './common.js';
 
 /** Above this size an import reports its progress on stderr. */
 const LARGE_IMPORT_BYTES = 256 * 1024;
-
-function out(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-}
-
-function err(text: string): void {
-  process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
-}
 
 /** Who a CLI change is recorded as: `cli:<login name>`. */
 export function cliActor(): string {
@@ -89,11 +81,6 @@ function withStore<T>(opts: StoreOptions, fn: (repo: SqliteDeviceRepository, con
   }
 }
 
-/** Epoch ms as ISO 8601 (UTC, seconds unless ms matter). */
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
-}
-
 /**
  * An expiry as the operator wrote it: an instant at exactly 00:00 UTC is the end of the previous
  * day (what `--expires YYYY-MM-DD` stores), shown as that date.
@@ -102,21 +89,6 @@ export function formatExpiry(ms: number | null): string {
   if (ms === null) return '-';
   if (ms % 86_400_000 === 0) return iso(ms - 86_400_000).slice(0, 10);
   return iso(ms);
-}
-
-/** Printable on one line of a table. */
-function cell(text: string | null): string {
-  return text === null || text === '' ? '-' : text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
-}
-
-function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: readonly string[]): string =>
-    r
-      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n') + '\n';
 }
 
 function statusText(d: DeviceRecord): string {
@@ -162,12 +134,6 @@ function plural(n: number, word: string): string {
 }
 
 type CommonOpts = StoreOptions;
-
-function withStoreOptions(cmd: Command): Command {
-  return cmd
-    .option('--config <file>', 'configuration file (default: the package config/lanyard.yaml)')
-    .option('--db <path>', 'SQLite database (default: store.database from the configuration)');
-}
 
 export function registerDevices(program: Command): void {
   const devices = program

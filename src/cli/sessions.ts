@@ -6,8 +6,8 @@ import type { Command } from 'commander';
 import { LanyardError } from '../errors.js';
 import { requireIp, terminateCauseText } from '../audit/query.js';
 import { SqliteSessionRepository, type SessionRecord } from '../store/sessions.js';
-import { runAction, type StoreOptions } from './common.js';
-import { bytes, cell, err, iso, out, table, withDatabase, withStoreOptions } from './audit.js';
+import { cell, err, iso, out, runAction, table, withStoreOptions, type StoreOptions } from './common.js';
+import { bytes, withDatabase } from './audit.js';
 
 function ended(s: SessionRecord): string {
   if (s.stoppedAt === null) return 'open';

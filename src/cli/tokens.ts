@@ -9,7 +9,7 @@ import { recordAdminAction } from '../audit/log.js';
 import { openDatabase } from '../store/db.js';
 import { ROLES, SqliteTokenRepository, requireRole, requireTokenName, type TokenRecord } from '../store/tokens.js';
 import { cliActor } from './devices.js';
-import { configFor, runAction, type StoreOptions } from './common.js';
+import { configFor, iso, runAction, withStoreOptions, type StoreOptions } from './common.js';
 
 function withTokens<T>(opts: StoreOptions, fn: (repo: SqliteTokenRepository) => T): T {
   const config = configFor(opts);
@@ -21,16 +21,6 @@ function withTokens<T>(opts: StoreOptions, fn: (repo: SqliteTokenRepository) => 
   }
 }
 
-function iso(ms: number | null): string {
-  return ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function storeOptions(cmd: Command): Command {
-  return cmd
-    .option('--config <file>', 'configuration file (default: the package config/lanyard.yaml)')
-    .option('--db <path>', 'SQLite database (default: store.database from the configuration)');
-}
-
 export function registerTokens(program: Command): void {
   const tokens = program
     .command('tokens')
@@ -40,7 +30,7 @@ export function registerTokens(program: Command): void {
       `\nRoles: ${ROLES.join(', ')} (docs/api.md "Roles").\nTokens look like lny_ followed by 43 characters; only a hash is stored.`,
     );
 
-  storeOptions(
+  withStoreOptions(
     tokens
       .command('create')
       .description('create a token and print it (alone, on stdout); it cannot be shown again')
@@ -62,7 +52,7 @@ export function registerTokens(program: Command): void {
       }),
     );
 
-  storeOptions(
+  withStoreOptions(
     tokens
       .command('list')
       .description('list tokens: name, role, created, last used (never the token itself)')
@@ -96,7 +86,7 @@ export function registerTokens(program: Command): void {
     }),
   );
 
-  storeOptions(tokens.command('revoke <name>').description('revoke a token at once (its next request gets 401)')).action(
+  withStoreOptions(tokens.command('revoke <name>').description('revoke a token at once (its next request gets 401)')).action(
     runAction((name: string, opts: StoreOptions) => {
       withTokens(opts, (repo) => {
         const t = repo.revoke(name, cliActor(), Date.now(), 'cli');

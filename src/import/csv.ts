@@ -95,14 +95,15 @@ function validDate(y: number, m: number, d: number): boolean {
   return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
 }
 
-interface ParsedRecord {
+/** A csv-parse record with `info` and `raw` on. */
+export interface ParsedRecord {
   record: string[];
   info: { lines: number };
   raw: string;
 }
 
 /** The 1-based line a record starts on, from the line it ends on and its raw text. */
-function startLine(rec: ParsedRecord): number {
+export function startLine(rec: ParsedRecord): number {
   // raw holds any skipped empty lines before the record and its own line break after it.
   const body = rec.raw.replace(/^\n+/, '').replace(/\n$/, '');
   let breaks = 0;

@@ -23,7 +23,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import { normaliseMac } from '../policy/mac.js';
-import { parseDeviceCsv, type CsvDeviceRow, type CsvError, type CsvParseOptions, type CsvParseResult } from './csv.js';
+import { parseDeviceCsv, startLine, type CsvDeviceRow, type CsvError, type CsvParseOptions, type CsvParseResult, type ParsedRecord } from './csv.js';
 
 export const IMPORT_FORMATS = ['auto', 'lanyard', 'intune', 'jamf', 'asset-register'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
@@ -111,20 +111,6 @@ export function detectFormat(headers: readonly string[]): ConcreteFormat | null 
   if (h.has('mac address') && ['computer name', 'display name', 'username', 'full name'].some((c) => h.has(c))) return 'jamf';
   if (h.has('mac address') && ['asset tag', 'assigned to', 'description'].some((c) => h.has(c))) return 'asset-register';
   return null;
-}
-
-interface ParsedRecord {
-  record: string[];
-  info: { lines: number };
-  raw: string;
-}
-
-/** The 1-based line a record starts on (same rule as csv.ts). */
-function startLine(rec: ParsedRecord): number {
-  const body = rec.raw.replace(/^\n+/, '').replace(/\n$/, '');
-  let breaks = 0;
-  for (let i = body.indexOf('\n'); i !== -1; i = body.indexOf('\n', i + 1)) breaks++;
-  return rec.info.lines - breaks;
 }
 
 function sortErrors(errors: CsvError[]): CsvError[] {
