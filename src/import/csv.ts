@@ -116,32 +116,8 @@ export function parseDeviceCsv(text: string, opts: CsvParseOptions): CsvParseRes
   const rows: CsvDeviceRow[] = [];
   // One line-break form, so that line counting is exact (csv-parse counts CRLF inside quotes twice).
   const input = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
-  let records: ParsedRecord[];
-  const skipped = new Set<number>();
-  try {
-    records = parse(input, {
-      info: true,
-      raw: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      skip_records_with_error: true,
-      // A stray quote inside an unquoted field (15" screen) is kept as text.
-      relax_quotes: true,
-      on_skip: (err, raw) => {
-        if (err === undefined) return undefined;
-        const lines = typeof err.lines === 'number' ? err.lines : 1;
-        const line = raw === undefined ? lines : startLine({ record: [], info: { lines }, raw });
-        // csv-parse may report one broken record more than once: keep the first.
-        if (!skipped.has(line)) errors.push({ line, message: csvMessage(err.message) });
-        skipped.add(line);
-        return undefined;
-      },
-    }) as unknown as ParsedRecord[];
-  } catch (e) {
-    const err = e as { lines?: unknown; message: string };
-    errors.push({ line: typeof err.lines === 'number' ? err.lines : 1, message: csvMessage(err.message) });
-    return { rows, errors: sortErrors(errors), columns: [], unknownColumns: [] };
-  }
+  const records = readRecords(input, errors);
+  if (records === null) return { rows, errors: sortErrors(errors), columns: [], unknownColumns: [] };
 
   const headerRec = records[0];
   if (headerRec === undefined) {
@@ -256,6 +232,39 @@ export function parseDeviceCsv(text: string, opts: CsvParseOptions): CsvParseRes
 }
 
 /** csv-parse messages start with "Invalid ...:"; keep them, minus the trailing option dump. */
+/**
+ * Parses CSV text (LF line ends) into records with their line info, tolerant as both importers
+ * need: uneven rows, stray quotes kept as text. Broken records are skipped and reported in
+ * `errors` by the line they start on; null when the text cannot be parsed at all.
+ */
+export function readRecords(input: string, errors: CsvError[]): ParsedRecord[] | null {
+  const skipped = new Set<number>();
+  try {
+    return parse(input, {
+      info: true,
+      raw: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+      // A stray quote inside an unquoted field (15" screen) is kept as text.
+      relax_quotes: true,
+      on_skip: (err, raw) => {
+        if (err === undefined) return undefined;
+        const lines = typeof err.lines === 'number' ? err.lines : 1;
+        const line = raw === undefined ? lines : startLine({ record: [], info: { lines }, raw });
+        // csv-parse may report one broken record more than once: keep the first.
+        if (!skipped.has(line)) errors.push({ line, message: csvMessage(err.message) });
+        skipped.add(line);
+        return undefined;
+      },
+    }) as unknown as ParsedRecord[];
+  } catch (e) {
+    const err = e as { lines?: unknown; message: string };
+    errors.push({ line: typeof err.lines === 'number' ? err.lines : 1, message: csvMessage(err.message) });
+    return null;
+  }
+}
+
 function csvMessage(message: string): string {
   return message.replace(/\s+/g, ' ').trim();
 }

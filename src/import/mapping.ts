@@ -23,7 +23,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import { normaliseMac } from '../policy/mac.js';
-import { parseDeviceCsv, startLine, type CsvDeviceRow, type CsvError, type CsvParseOptions, type CsvParseResult, type ParsedRecord } from './csv.js';
+import { parseDeviceCsv, readRecords, startLine, type CsvDeviceRow, type CsvError, type CsvParseOptions, type CsvParseResult } from './csv.js';
 
 export const IMPORT_FORMATS = ['auto', 'lanyard', 'intune', 'jamf', 'asset-register'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
@@ -174,30 +174,8 @@ export function parseDeviceImport(text: string, opts: ImportOptions): ImportResu
 function parseExport(input: string, spec: FormatSpec, opts: ImportOptions): ImportResult {
   const errors: CsvError[] = [];
   const rows: CsvDeviceRow[] = [];
-  const skipped = new Set<number>();
-  let records: ParsedRecord[];
-  try {
-    records = parse(input, {
-      info: true,
-      raw: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      skip_records_with_error: true,
-      relax_quotes: true,
-      on_skip: (err, raw) => {
-        if (err === undefined) return undefined;
-        const lines = typeof err.lines === 'number' ? err.lines : 1;
-        const line = raw === undefined ? lines : startLine({ record: [], info: { lines }, raw });
-        if (!skipped.has(line)) errors.push({ line, message: err.message.replace(/\s+/g, ' ').trim() });
-        skipped.add(line);
-        return undefined;
-      },
-    }) as unknown as ParsedRecord[];
-  } catch (e) {
-    const err = e as { lines?: unknown; message: string };
-    errors.push({ line: typeof err.lines === 'number' ? err.lines : 1, message: err.message.replace(/\s+/g, ' ').trim() });
-    return { format: spec.name, headerOk: false, mapping: [], rows, errors: sortErrors(errors), columns: [], unknownColumns: [] };
-  }
+  const records = readRecords(input, errors);
+  if (records === null) return { format: spec.name, headerOk: false, mapping: [], rows, errors: sortErrors(errors), columns: [], unknownColumns: [] };
   const headerRec = records[0];
   if (headerRec === undefined) {
     errors.push({ line: 1, message: `the file is empty; expected a ${spec.title} with a header line` });
