@@ -11,7 +11,7 @@ import { LanyardCodecError } from '../radius/errors.js';
 import { CHADDR_LENGTH, DHCP_HEADER_LENGTH, DHCP_MAGIC_COOKIE, DHCP_OPTIONS_OFFSET } from './decode.js';
 import type { DhcpOutgoing, OutOption } from './types.js';
 
-/** RFC 1542 §3.4: a BOOTP message is at least 300 octets, which some old relays and clients rely on. */
+/** RFC 1542 §2.1: a BOOTP message is at least 300 octets, which some old relays and clients rely on. */
 export const DHCP_MIN_DATAGRAM = 300;
 /** RFC 2132 §2: one entry's length octet holds at most 255. */
 const MAX_ENTRY = 255;

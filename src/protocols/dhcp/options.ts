@@ -16,8 +16,8 @@ import { DHCP_MESSAGE_TYPES, DHCP_OPTION, type DhcpMessageType, type DhcpPacket,
 const EMPTY = Buffer.alloc(0);
 
 /**
- * The value of option `code`: RFC 3396 §7 says every entry of one code, across the options
- * field, file and sname in that order, forms a single value. `p.options` is already in that
+ * The value of option `code`: RFC 3396 §7 says every entry of one code forms a single value,
+ * joined in the order of §5 (the options field, then file, then sname). `p.options` is already in that
  * order. One entry is returned as is (no copy); several are joined into a new Buffer.
  */
 export function optionData(p: DhcpPacket, code: number): Buffer | undefined {

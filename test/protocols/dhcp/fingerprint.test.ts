@@ -3,6 +3,8 @@
  * 'linux' with three different keys, keys survive version bumps, and familyChange() only
  * reports a change between two known families.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   FINGERPRINT_RULES,
@@ -156,5 +158,17 @@ describe('familyChange', () => {
     expect(fingerprintOf(win.packet).parameterList).toBe('1,3,6,15,31,33,43,44,46,47,119,121,249,252');
     expect(b).toEqual({ family: 'android', rule: 'vendor:android-dhcp' });
     expect(familyChange(a.family, b.family)).toEqual({ from: 'windows', to: 'android' });
+  });
+});
+
+describe('docs/dhcp-fingerprints.md', () => {
+  it('lists every rule of the table with its family', () => {
+    const doc = fs.readFileSync(path.resolve('docs/dhcp-fingerprints.md'), 'utf8');
+    for (const r of FINGERPRINT_RULES) {
+      const row = doc.split('\n').find((line) => line.startsWith(`| \`${r.rule}\` |`));
+      expect(row, r.rule).toBeDefined();
+      expect(row).toContain(`| ${r.family}`);
+      if (r.list !== undefined) expect(row).toContain(`\`${r.list}\``);
+    }
   });
 });
