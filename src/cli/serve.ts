@@ -54,6 +54,7 @@ async function serve(opts: ServeOptions): Promise<void> {
       `  database: ${config.store.database}`,
       `  devices:  ${daemon.runtime.cache.size} in the cache`,
       ...config.radius.clients.map((c) => `  NAS ${c.name}: ${c.address} (${c.vendor}, secret from ${c.secretSource})`),
+      ...config.feeds.map((f) => `  feed ${f.name}: ${f.address}:${f.port} (${f.groupAttribute} = ${f.group}, User-Name = ${f.userName}, secret from ${f.secretSource})`),
       '',
     ].join('\n'),
   );
@@ -94,6 +95,7 @@ async function serve(opts: ServeOptions): Promise<void> {
         duplicatesResent: rt.counters.duplicatesResent,
         eventsQueued: rt.decisions.pending,
         cacheSize: rt.cache.size,
+        ...(daemon.feed === null ? {} : { feeds: daemon.feed.stats() }),
         latencyUs: { p50: h.percentileSince(since, 50), p99: h.percentileSince(since, 99), p999: h.percentileSince(since, 99.9), count: h.count - sinceCount },
       },
       'stats',
