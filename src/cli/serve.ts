@@ -4,6 +4,7 @@ import { startDaemon } from '../app.js';
 import type { ConfigOverrides } from '../config/types.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
+import { describeFeed } from './check-config.js';
 import { DEFAULT_CONFIG, parsePort, runAction } from './common.js';
 import path from 'node:path';
 
@@ -54,7 +55,7 @@ async function serve(opts: ServeOptions): Promise<void> {
       `  database: ${config.store.database}`,
       `  devices:  ${daemon.runtime.cache.size} in the cache`,
       ...config.radius.clients.map((c) => `  NAS ${c.name}: ${c.address} (${c.vendor}, secret from ${c.secretSource})`),
-      ...config.feeds.map((f) => `  feed ${f.name}: ${f.address}:${f.port} (${f.groupAttribute} = ${f.group}, User-Name = ${f.userName}, secret from ${f.secretSource})`),
+      ...config.feeds.map((f) => `  feed ${describeFeed(f)}`),
       '',
     ].join('\n'),
   );

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { summariseConfig } from '../../src/cli/check-config.js';
 import { loadConfigText } from '../../src/config/load.js';
 import { isLanyardError, type LanyardError } from '../../src/errors.js';
 
@@ -49,6 +50,14 @@ describe('feeds config', () => {
       nasIdentifier: 'lanyard',
       nasIpAddress: null,
     });
+  });
+
+  it('check-config lists each feed in words, naming where the secret comes from but not the secret', () => {
+    const summary = summariseConfig(load('  smoothwall:\n    address: 10.10.0.5\n    secret: { env: LANYARD_SMOOTHWALL_SECRET }\n'));
+    expect(summary).toContain(
+      'Web-filter feeds (1):\n  smoothwall: 10.10.0.5:1813, Filter-Id = filterId, User-Name = owner, 3 retries from 2000 ms, secret from env:LANYARD_SMOOTHWALL_SECRET\n',
+    );
+    expect(summary).not.toContain('smoothwall-secret-0123');
   });
 
   it('a FortiGate RSSO entry with every key set', () => {
