@@ -8,6 +8,7 @@ import { Buffer } from 'node:buffer';
 import type { Policy } from '../policy/model.js';
 import { AcctStatusType, AcctTerminateCause, Attr } from '../protocols/radius/constants.js';
 import { AttributeWriter } from '../protocols/radius/encode.js';
+import type { SessionRecord } from '../store/sessions.js';
 
 /** What goes in the group attribute. */
 export const FEED_GROUPS = ['filterId', 'className', 'owner'] as const;
@@ -27,28 +28,24 @@ export interface FeedDevice {
   readonly owner: string | null;
 }
 
-/** The session facts the feed needs (a subset of store/sessions.ts SessionRecord). */
-export interface FeedSession {
-  /** Row id: stable for the session's life, unique in this store. */
-  readonly id: number;
-  /** The NAS's Acct-Session-Id. */
-  readonly sessionId: string;
-  /** AA-BB-CC-DD-EE-FF, or null when the NAS sent no MAC. */
-  readonly mac: string | null;
-  /** User-Name as the NAS sent it. */
-  readonly userName: string | null;
-  /** The network the device was placed on (for unknown devices admitted under a network rule). */
-  readonly network: string | null;
-  readonly startedAt: number;
-  readonly stoppedAt: number | null;
-  readonly inputOctets: number | null;
-  readonly outputOctets: number | null;
-  readonly inputPackets: number | null;
-  readonly outputPackets: number | null;
-  readonly sessionTime: number | null;
-  readonly terminateCause: number | null;
-  readonly stopReason: string | null;
-}
+/** The session facts the feed needs, as the store keeps them (store/sessions.ts). */
+export type FeedSession = Pick<
+  SessionRecord,
+  | 'id'
+  | 'sessionId'
+  | 'mac'
+  | 'userName'
+  | 'network'
+  | 'startedAt'
+  | 'stoppedAt'
+  | 'inputOctets'
+  | 'outputOctets'
+  | 'inputPackets'
+  | 'outputPackets'
+  | 'sessionTime'
+  | 'terminateCause'
+  | 'stopReason'
+>;
 
 export interface FeedIdentity {
   /** User-Name to send, or null when nothing is known (the attribute is left out). */

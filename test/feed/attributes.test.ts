@@ -4,9 +4,7 @@
  * Authenticator and the Message-Authenticator (RFC 3579 §3.2 with a zeroed authenticator,
  * RFC 5176 §3.4).
  */
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
 import {
   FEED_GROUP_ATTRIBUTES,
   FEED_GROUPS,
@@ -31,28 +29,11 @@ import {
   verifyRequestMessageAuthenticator,
   type RadiusPacket,
 } from '../../src/protocols/radius/index.js';
+import { policy, sessionRecord, T0 } from './helpers.js';
 
-const policy = loadConfig(path.resolve('config/lanyard.yaml'), { env: { LANYARD_LOOPBACK_SECRET: 'loopback-secret-for-tests' } }).policy;
 const SECRET = Buffer.from('feed-receiver-secret');
-const T0 = Date.UTC(2026, 10, 2, 8, 30, 0);
 
-const session = (over: Partial<FeedSession> = {}): FeedSession => ({
-  id: 42,
-  sessionId: 'ap-0001',
-  mac: '02-00-00-00-03-01',
-  userName: '020000000301',
-  network: 'DCPS',
-  startedAt: T0,
-  stoppedAt: null,
-  inputOctets: null,
-  outputOctets: null,
-  inputPackets: null,
-  outputPackets: null,
-  sessionTime: null,
-  terminateCause: null,
-  stopReason: null,
-  ...over,
-});
+const session = (over: Partial<FeedSession> = {}): FeedSession => sessionRecord({ id: 42, sessionId: 'ap-0001', ...over });
 const laptop: FeedDevice = { className: 'school-staff-laptop', owner: 'Jo Smith' };
 
 /** Encodes as the forwarder does and decodes with the codec. */

@@ -6,9 +6,7 @@
  * receiver is in interop.test.ts.
  */
 import dgram from 'node:dgram';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
 import type { FeedConfig } from '../../src/config/types.js';
 import { WebFilterFeed } from '../../src/feed/forwarder.js';
 import { createLogger } from '../../src/log.js';
@@ -26,12 +24,10 @@ import {
 } from '../../src/protocols/radius/index.js';
 import type { AccountingRecord } from '../../src/radius/handlers/accounting-request.js';
 import type { SessionChange, SessionRecord } from '../../src/store/sessions.js';
+import { LAPTOP, policy, sessionRecord, T0 } from './helpers.js';
 
-const policy = loadConfig(path.resolve('config/lanyard.yaml'), { env: { LANYARD_LOOPBACK_SECRET: 'loopback-secret-for-tests' } }).policy;
 const SECRET = 'feed-receiver-secret';
 const log = createLogger('silent');
-const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
-const LAPTOP = '02-00-00-00-03-01';
 const devices = new Map([[LAPTOP, { className: 'school-staff-laptop', owner: 'Jo Smith' }]]);
 
 interface Received {
@@ -105,35 +101,6 @@ function feedConfig(port: number, over: Partial<FeedConfig> = {}): FeedConfig {
   };
 }
 
-let nextId = 1;
-function sessionRecord(over: Partial<SessionRecord> = {}): SessionRecord {
-  const id = nextId++;
-  return {
-    id,
-    nas: 'loopback',
-    nasAddress: '127.0.0.1',
-    sessionId: `ap-${id}`,
-    mac: LAPTOP,
-    userName: '020000000301',
-    nasPort: null,
-    apMac: null,
-    ssid: 'DCPS',
-    network: 'DCPS',
-    vlan: 10,
-    framedIp: null,
-    startedAt: T0,
-    updatedAt: T0,
-    stoppedAt: null,
-    inputOctets: null,
-    outputOctets: null,
-    inputPackets: null,
-    outputPackets: null,
-    sessionTime: null,
-    terminateCause: null,
-    stopReason: null,
-    ...over,
-  };
-}
 const start = (session: SessionRecord): SessionChange => ({ kind: 'start', at: session.startedAt, session });
 const stop = (session: SessionRecord, at: number): SessionChange => ({ kind: 'stop', at, session: { ...session, stoppedAt: at, stopReason: 'stop' } });
 

@@ -24,6 +24,7 @@ import {
   type Server,
 } from '../bench/freeradius.js';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { registerDevices } from '../helpers/devices.js';
 import { mabRequest, radclient } from '../helpers/radclient.js';
 
 const FEED_SECRET = 'feed-interop-secret-0123';
@@ -138,19 +139,14 @@ beforeAll(async () => {
     ].join('\n'),
   );
   daemon = await startDaemon({ config, env: { LANYARD_FEED_SECRET: FEED_SECRET } });
-  for (const [mac, cls, owner] of [
-    [LAPTOP, 'school-staff-laptop', OWNER],
-    [TABLET, 'school-tablet', 'Class 4'],
-  ] as const) {
-    const r = await daemon.cli(['devices', 'add', mac, '--class', cls, '--owner', owner]);
-    expect(r.code, r.stderr).toBe(0);
-  }
-  // The daemon picks CLI writes up within a second.
-  for (let i = 0; i < 30; i++) {
-    const r = await radclient(daemon.authPort, daemon.secret, mabRequest(LAPTOP, { called: `${AP}:DCPS` }));
-    if (r.reply === 'Access-Accept') break;
-    await sleep(100);
-  }
+  await registerDevices(
+    daemon,
+    [
+      [LAPTOP, 'school-staff-laptop', OWNER],
+      [TABLET, 'school-tablet', 'Class 4'],
+    ],
+    { mac: LAPTOP, called: `${AP}:DCPS` },
+  );
 }, 120_000);
 
 afterAll(async () => {
