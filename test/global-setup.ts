@@ -7,10 +7,15 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-const PEERS: ReadonlyArray<{ command: string; pkg: string }> = [{ command: 'radclient', pkg: 'freeradius-utils' }];
+const PEERS: ReadonlyArray<{ command: string; pkg: string }> = [
+  { command: 'radclient', pkg: 'freeradius-utils' },
+  // The web-filter feed's receiver in test/feed/interop.test.ts (FreeRADIUS's detail module).
+  { command: 'freeradius', pkg: 'freeradius' },
+];
 
 function has(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+  // Servers install to /usr/sbin, which a non-root PATH often lacks.
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0 || existsSync(`/usr/sbin/${command}`);
 }
 
 export default function setup(): void {

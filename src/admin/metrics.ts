@@ -9,6 +9,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { DROP_CAUSES } from '../radius/drops.js';
 import type { RadiusRuntime } from '../radius/exchange.js';
+import type { FeedStats } from '../feed/forwarder.js';
 
 /** Decision latency bucket bounds, seconds (the RADIUS budget is ~1 ms; timeouts start near 1 s). */
 export const LATENCY_BUCKETS_S = [
@@ -29,7 +30,14 @@ export const METRIC_NAMES = {
   queueFailures: 'lanyard_event_write_failures_total',
   apiRequests: 'lanyard_api_requests_total',
   apiAuthFailures: 'lanyard_api_auth_failures_total',
+  feedRequests: 'lanyard_feed_requests_total',
+  feedQueue: 'lanyard_feed_queue_depth',
+  feedHeld: 'lanyard_feed_held_sessions',
+  feedUnaddressed: 'lanyard_feed_unaddressed_total',
 } as const;
+
+/** The web-filter feed's request counters, as the `result` label of lanyard_feed_requests_total. */
+const FEED_RESULTS = ['sent', 'answered', 'retried', 'failed', 'droppedQueueFull', 'badResponses'] as const;
 
 export interface AdminMetrics {
   readonly registry: Registry;
@@ -60,9 +68,45 @@ function mirroredCounter<L extends string>(
   });
 }
 
-export function createAdminMetrics(runtime: () => RadiusRuntime | null): AdminMetrics {
+/** The web-filter feed (docs/web-filter-feed.md): per receiver, read at scrape time. */
+function registerFeedMetrics(registry: Registry, feeds: () => readonly FeedStats[]): void {
+  mirroredCounter(
+    registry,
+    METRIC_NAMES.feedRequests,
+    'Web-filter feed Accounting-Requests by receiver and result (sent, answered, retried, failed, droppedQueueFull, badResponses).',
+    ['feed', 'result'],
+    () => feeds().flatMap((f) => FEED_RESULTS.map((result) => [{ feed: f.feed, result }, f[result]] as [Partial<Record<'feed' | 'result', string>>, number])),
+  );
+  mirroredCounter(registry, METRIC_NAMES.feedUnaddressed, 'Sessions never forwarded because no address became known in time.', ['feed'], () =>
+    feeds().map((f) => [{ feed: f.feed }, f.unaddressed]),
+  );
+  new Gauge({
+    name: METRIC_NAMES.feedQueue,
+    help: 'Web-filter feed requests waiting (queued) or sent and unanswered (in-flight), by receiver.',
+    labelNames: ['feed', 'state'],
+    registers: [registry],
+    collect() {
+      for (const f of feeds()) {
+        this.set({ feed: f.feed, state: 'queued' }, f.queued);
+        this.set({ feed: f.feed, state: 'in-flight' }, f.inFlight);
+      }
+    },
+  });
+  new Gauge({
+    name: METRIC_NAMES.feedHeld,
+    help: 'Session starts held until an address is known.',
+    registers: [registry],
+    collect() {
+      const first = feeds()[0];
+      this.set(first?.held ?? 0);
+    },
+  });
+}
+
+export function createAdminMetrics(runtime: () => RadiusRuntime | null, feeds: () => readonly FeedStats[] = () => []): AdminMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'lanyard_' });
+  registerFeedMetrics(registry, feeds);
 
   mirroredCounter(registry, METRIC_NAMES.received, 'RADIUS datagrams received on the auth and accounting ports.', [], () => {
     const rt = runtime();
