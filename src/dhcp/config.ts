@@ -5,6 +5,7 @@
  * paths so the loader reports them with the file name and line like every other mistake.
  */
 import { parseAddressOrCidr, parseDuration } from '../policy/compile.js';
+import { broadcastOf, inSubnet, parseIp, prefixMask } from '../protocols/dhcp/index.js';
 import { parseMac } from '../policy/mac.js';
 import type { RawConfig, RawNetworkDhcp } from '../config/schema.js';
 import type { DhcpConfig, DhcpRange, DhcpReservation, DhcpScope } from '../config/types.js';
@@ -27,21 +28,9 @@ export interface DhcpProblem {
   readonly message: string;
 }
 
-/** Strict dotted-decimal IPv4 text → unsigned 32-bit number, or null. */
-export function ipv4Number(text: string): number | null {
-  const parsed = parseAddressOrCidr(text, true);
-  if (!parsed.ok || parsed.kind !== 'ipv4' || text.includes('/')) return null;
-  let n = 0;
-  for (const part of text.split('.')) n = n * 256 + Number(part);
-  return n >>> 0;
-}
-
-export function ipv4Text(n: number): string {
-  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
-
-function maskOf(prefix: number): number {
-  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+/** Strict dotted-decimal IPv4 text → unsigned 32-bit number, or null (the codec's parseIp). */
+function ipv4Number(text: string): number | null {
+  return parseIp(text) ?? null;
 }
 
 interface ParsedScope {
@@ -64,11 +53,10 @@ function checkScope(name: string, vlan: number, d: RawNetworkDhcp, problems: Dhc
     return null;
   }
   const prefix = subnet.prefix;
-  const mask = maskOf(prefix);
+  const mask = prefixMask(prefix);
   const network = ipv4Number(subnet.cidr.slice(0, subnet.cidr.indexOf('/')))!;
-  const broadcast = (network | ~mask) >>> 0;
-  const inside = (ip: number): boolean => ((ip & mask) >>> 0) === network;
-  const host = (ip: number): boolean => inside(ip) && ip !== network && ip !== broadcast;
+  const broadcast = broadcastOf(network, prefix);
+  const host = (ip: number): boolean => inSubnet(ip, network, prefix) && ip !== network && ip !== broadcast;
 
   const pools: DhcpRange[] = [];
   d.pools.forEach((text, i) => {

@@ -10,9 +10,21 @@ import { decide } from '../policy/decide.js';
 import type { DeviceFacts, Policy, RejectReason } from '../policy/model.js';
 import { formatMac } from '../policy/mac.js';
 import type { LeaseWrite } from '../store/leases.js';
-import { BOOTREPLY, DHCP_MESSAGE_TYPES, DHCP_OPTION, type DhcpMessageType, type DhcpOutgoing, type OutOption } from '../protocols/dhcp/types.js';
-import { ipListOption, ipOption, textOption, u32Option, u8Option } from './codec-shim.js';
-import { ipv4Text } from './config.js';
+import {
+  BOOTREPLY,
+  DHCP_MESSAGE_TYPES,
+  DHCP_OPTION,
+  ipListOption,
+  ipOption,
+  ipToString,
+  rawOption,
+  textOption,
+  u32Option,
+  u8Option,
+  type DhcpMessageType,
+  type DhcpOutgoing,
+  type OutOption,
+} from '../protocols/dhcp/index.js';
 import type { LeaseTable, ScopeState } from './pools.js';
 import type { DhcpRequest } from './request.js';
 
@@ -112,8 +124,8 @@ export function refusalEntry(req: DhcpRequest, scope: ScopeState, reason: Reject
     actor: 'dhcp',
     mac: formatMac(req.mac),
     person: device?.owner ?? null,
-    ip: ip === null ? null : ipv4Text(ip),
-    nasAddress: req.packet.giaddr !== 0 ? ipv4Text(req.packet.giaddr) : null,
+    ip: ip === null ? null : ipToString(ip),
+    nasAddress: req.packet.giaddr !== 0 ? ipToString(req.packet.giaddr) : null,
     network: scope.scope.network,
     vlan: scope.scope.vlan,
     className: device?.className ?? null,
@@ -173,7 +185,7 @@ export function offerOrAck(
     options.push(u32Option(DHCP_OPTION.REBINDING_TIME, Math.floor(leaseSeconds * 0.875))); // T2
   }
   options.push(...scopeOptions(scope, req.parameterList));
-  if (req.relayInfo !== null) options.push({ code: DHCP_OPTION.RELAY_AGENT_INFO, data: req.relayInfo }); // RFC 3046 §2.2: echoed, last
+  if (req.relayInfo !== null) options.push(rawOption(DHCP_OPTION.RELAY_AGENT_INFO, req.relayInfo)); // RFC 3046 §2.2: echoed, last
   return {
     op: BOOTREPLY,
     htype: p.htype,
@@ -194,7 +206,7 @@ export function offerOrAck(
 export function nak(req: DhcpRequest, ctx: DhcpContext, scope: ScopeState): DhcpOutcome {
   const p = req.packet;
   const options: OutOption[] = [u8Option(DHCP_OPTION.MESSAGE_TYPE, DHCP_MESSAGE_TYPES.NAK), ipOption(DHCP_OPTION.SERVER_ID, ctx.config.serverId ?? 0)];
-  if (req.relayInfo !== null) options.push({ code: DHCP_OPTION.RELAY_AGENT_INFO, data: req.relayInfo });
+  if (req.relayInfo !== null) options.push(rawOption(DHCP_OPTION.RELAY_AGENT_INFO, req.relayInfo));
   const reply: DhcpOutgoing = {
     op: BOOTREPLY,
     htype: p.htype,

@@ -13,7 +13,7 @@
 import type { DhcpConfig, DhcpScope } from '../config/types.js';
 import { formatMac, parseMac } from '../policy/mac.js';
 import type { LeaseRecord, LeaseState, LeaseWrite } from '../store/leases.js';
-import { ipv4Number, ipv4Text } from './config.js';
+import { inSubnet, ipToString, parseIp } from '../protocols/dhcp/index.js';
 
 export interface Lease {
   readonly ip: number;
@@ -68,7 +68,7 @@ class ScopeState {
   }
 
   inSubnet(ip: number): boolean {
-    return ((ip & this.scope.mask) >>> 0) === this.scope.subnet;
+    return inSubnet(ip, this.scope.subnet, this.scope.prefix);
   }
 }
 
@@ -88,9 +88,9 @@ export class LeaseTable {
 
   constructor(config: DhcpConfig, stored: readonly LeaseRecord[], now: number) {
     for (const r of stored) {
-      const ip = ipv4Number(r.ip);
+      const ip = parseIp(r.ip);
       const mac = parseMac(r.mac);
-      if (ip === null || mac < 0) continue; // written by us; defensive
+      if (ip === undefined || mac < 0) continue; // written by us; defensive
       const lease: Lease = {
         ip,
         network: r.network,
@@ -313,7 +313,7 @@ export class LeaseTable {
 
   private writeOf(lease: Lease, at: number): LeaseWrite {
     return {
-      ip: ipv4Text(lease.ip),
+      ip: ipToString(lease.ip),
       network: lease.network,
       mac: lease.macText,
       clientId: lease.clientId,

@@ -10,7 +10,7 @@ import {
   relayAgentInfo,
   requestedIp,
   serverId,
-} from './codec-shim.js';
+} from '../protocols/dhcp/index.js';
 import { BOOTREQUEST, type DhcpMessageType, type DhcpPacket } from '../protocols/dhcp/types.js';
 import { clientKeyOf, type ClientIdentity } from './pools.js';
 
@@ -45,23 +45,23 @@ function hex(bytes: Uint8Array): string {
 export function viewOf(packet: DhcpPacket): DhcpRequest | NotARequest {
   if (packet.op !== BOOTREQUEST) return 'not-a-request'; // RFC 2131 §4.1: servers answer BOOTREQUESTs only
   const type = messageType(packet);
-  if (type === null) return 'no-message-type'; // a plain BOOTP request: Lanyard serves DHCP only
+  if (type === undefined) return 'no-message-type'; // a plain BOOTP request: Lanyard serves DHCP only
   // RFC 2131 §2: htype 1 / hlen 6 is Ethernet; the engine keys reservations and the device
   // registry on a 48-bit MAC, so anything else has no identity it can check.
   if (packet.htype !== 1 || packet.hlen !== 6) return 'not-ethernet';
   let mac = 0;
   for (let i = 0; i < 6; i++) mac = mac * 256 + (packet.chaddr[i] ?? 0);
   const id = clientIdOption(packet);
-  const clientIdHex = id === null || id.length === 0 ? null : hex(id);
-  const name = hostnameOption(packet);
+  const clientIdHex = id === undefined || id.length === 0 ? null : hex(id);
+  const name = hostnameOption(packet) ?? null;
   return {
     packet,
     type,
     mac,
     client: { key: clientKeyOf(mac, clientIdHex), mac, clientId: clientIdHex, hostname: name },
-    requestedIp: requestedIp(packet),
-    serverId: serverId(packet),
-    parameterList: parameterList(packet),
-    relayInfo: relayAgentInfo(packet),
+    requestedIp: requestedIp(packet) ?? null,
+    serverId: serverId(packet) ?? null,
+    parameterList: parameterList(packet) ?? null,
+    relayInfo: relayAgentInfo(packet) ?? null,
   };
 }

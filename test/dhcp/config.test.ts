@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, loadConfigText } from '../../src/config/load.js';
 import { isLanyardError } from '../../src/errors.js';
-import { ipv4Text } from '../../src/dhcp/config.js';
+import { ipToString as ipv4Text } from '../../src/protocols/dhcp/index.js';
 import { dhcpConfigYaml, loadDhcpConfig } from './helpers.js';
 
 const FILE = '/tmp/lanyard-dhcp-test.yaml';

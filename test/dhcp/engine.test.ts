@@ -8,7 +8,7 @@ import { handleDhcp } from '../../src/dhcp/handlers/index.js';
 import { DHCP_SILENCES, type DhcpContext, type DhcpOutcome } from '../../src/dhcp/engine.js';
 import { LeaseTable } from '../../src/dhcp/pools.js';
 import { viewOf } from '../../src/dhcp/request.js';
-import { ipv4Text } from '../../src/dhcp/config.js';
+import { ipToString as ipv4Text } from '../../src/protocols/dhcp/index.js';
 import { parseMac } from '../../src/policy/mac.js';
 import type { DeviceFacts } from '../../src/policy/model.js';
 import { DHCP_MESSAGE_TYPES, type DhcpOutgoing } from '../../src/protocols/dhcp/types.js';

@@ -5,7 +5,7 @@
 import { loadConfigText } from '../../src/config/load.js';
 import type { LanyardConfig } from '../../src/config/types.js';
 import { BOOTREQUEST, DHCP_MESSAGE_TYPES, type DhcpPacket, type RawOption } from '../../src/protocols/dhcp/types.js';
-import { ipv4Number } from '../../src/dhcp/config.js';
+import { parseIp } from '../../src/protocols/dhcp/index.js';
 
 export const SERVER_ID = '10.99.0.1';
 
@@ -52,8 +52,8 @@ export function loadDhcpConfig(yaml: string = dhcpConfigYaml()): LanyardConfig {
 }
 
 export function ip(text: string): number {
-  const n = ipv4Number(text);
-  if (n === null) throw new Error(`not an address: ${text}`);
+  const n = parseIp(text);
+  if (n === undefined) throw new Error(`not an address: ${text}`);
   return n;
 }
 
