@@ -187,7 +187,9 @@ export class LeaseTable {
     if (reservedMac !== undefined && reservedMac !== client.mac) return false;
     if (reservedMac === undefined && !scope.inPool(ip)) return false;
     const lease = this.byIp.get(ip);
-    return lease === undefined || lease.clientKey === client.key || !isActive(lease, now);
+    if (lease === undefined || !isActive(lease, now)) return true;
+    // A quarantined address is nobody's, not even the client that declined it (RFC 2131 §4.3.3).
+    return lease.state !== 'declined' && lease.clientKey === client.key;
   }
 
   /**
