@@ -14,6 +14,13 @@ import { FingerprintMemory } from './fingerprints.js';
 import { DhcpListener, newDhcpCounters, type DhcpCounters, type DhcpState } from './listener.js';
 import { LeaseTable } from './pools.js';
 
+/**
+ * The lease writer commits at least this often: every ACK waits for its lease's commit, so a
+ * long interval would delay each ACK by up to that much and send them in bursts that overrun a
+ * relay's or client's receive buffer. A commit of a few leases costs well under a millisecond.
+ */
+export const LEASE_FLUSH_MS = 5;
+
 /** How often expired offers, leases and quarantines are swept (one pass over the table). */
 export const SWEEP_INTERVAL_MS = 10_000;
 
@@ -53,6 +60,7 @@ export async function startDhcpService(config: LanyardConfig, deps: DhcpServiceD
   };
   const leases = new BatchWriter<LeaseWrite>({
     ...writerOptions,
+    flushIntervalMs: Math.min(config.events.flushIntervalMs, LEASE_FLUSH_MS),
     write: (batch) => repo.applyBatch(batch),
     onError: (err, n) => deps.storeError(err, n, 'DHCP leases: ACKs withheld, clients will retransmit'),
   });
