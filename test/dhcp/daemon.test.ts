@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../src/app.js';
-import { whoHad } from '../../src/audit/query.js';
+import { rejections, whoHad } from '../../src/audit/query.js';
 import { loadConfigText } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { BOOTREQUEST, decodeDhcp, DHCP_MESSAGE_TYPES, encodeDhcp, ipToString, type DhcpPacket } from '../../src/protocols/dhcp/index.js';
@@ -197,9 +197,12 @@ describe('DHCP serve mode over loopback UDP', () => {
     await d.stop();
     daemon = null;
     const db = openDatabase(path.join(dir, 'lanyard.db'));
-    const rows = db.prepare(`SELECT actor, method, result, reason, mac, network FROM audit_log WHERE kind = 'decision'`).all();
+    const rows = db.prepare(`SELECT actor, method, result, reason, mac, network, nas, nas_address, randomised FROM audit_log WHERE kind = 'decision'`).all();
+    expect(rejections(db, { from: 0, to: Date.now() + 1000 }).rejections.map((r) => [r.mac, r.reason])).toEqual([['02-00-00-00-00-09', 'unknown-device']]);
     db.close();
-    expect(rows).toEqual([{ actor: 'dhcp', method: 'dhcp', result: 'reject', reason: 'unknown-device', mac: '02-00-00-00-00-09', network: 'LOOP' }]);
+    expect(rows).toEqual([
+      { actor: 'dhcp', method: 'dhcp', result: 'reject', reason: 'unknown-device', mac: '02-00-00-00-00-09', network: 'LOOP', nas: 'dhcp', nas_address: RELAY, randomised: 1 },
+    ]);
   });
 
   it('SIGHUP reload: new pools apply at once; a port change is reported for the next restart', async () => {
