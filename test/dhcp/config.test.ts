@@ -40,6 +40,12 @@ describe('dhcp configuration', () => {
     expect(Object.isFrozen(c.dhcp.scopes[0])).toBe(true);
   });
 
+  it('warns when a direct network is served from a socket that cannot hear broadcasts', () => {
+    const c = loadDhcpConfig(dhcpConfigYaml({ dhcp: '  directNetwork: BYOD\n  bind: 10.99.0.1' }));
+    expect(c.warnings).toContainEqual(expect.stringContaining("dhcp.bind is 10.99.0.1: clients on the direct network 'BYOD'"));
+    expect(loadDhcpConfig(dhcpConfigYaml({ dhcp: '  directNetwork: BYOD' })).warnings.filter((w) => w.startsWith('dhcp.'))).toEqual([]);
+  });
+
   it('serve --dhcp-port overrides dhcp.port', () => {
     const c = loadConfigText(dhcpConfigYaml(), FILE, { overrides: { dhcpPort: 0 } });
     expect(c.dhcp.port).toBe(0);
