@@ -6,9 +6,9 @@
  * - Octets after End are padding (RFC 2131 §2 lets the options field run to the datagram's
  *   end) and are not read, so junk a relay or NIC leaves there cannot fail a message.
  * - The options field may lack End when its entries parse exactly up to the datagram's end
- *   (the last option, or trailing Pad octets, ends on the final octet). Some embedded
- *   clients stop at their last option, and a relay that appends option 82 in place of End
- *   leaves the same shape; nothing is ambiguous in it, so it counts as ended.
+ *   (the last option, or trailing Pad octets, ends on the final octet). A sender that forgot
+ *   End, or a middlebox that trimmed the datagram right after the last option, leaves nothing
+ *   ambiguous: every octet was read as a whole option, so the area counts as ended.
  * - An overloaded file or sname area (option 52) must contain End. Those areas are fixed-size
  *   fields the sender filled on purpose; one without End is almost always a boot file or
  *   server name mislabelled by a bad option 52, whose text would otherwise be read as options.
