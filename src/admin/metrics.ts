@@ -10,6 +10,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'pr
 import { DROP_CAUSES } from '../radius/drops.js';
 import type { RadiusRuntime } from '../radius/exchange.js';
 import type { FeedStats } from '../feed/forwarder.js';
+import type { DhcpCounters } from '../dhcp/listener.js';
 
 /** Decision latency bucket bounds, seconds (the RADIUS budget is ~1 ms; timeouts start near 1 s). */
 export const LATENCY_BUCKETS_S = [
@@ -34,6 +35,13 @@ export const METRIC_NAMES = {
   feedQueue: 'lanyard_feed_queue_depth',
   feedHeld: 'lanyard_feed_held_sessions',
   feedUnaddressed: 'lanyard_feed_unaddressed_total',
+  dhcpReceived: 'lanyard_dhcp_received_total',
+  dhcpMessages: 'lanyard_dhcp_messages_total',
+  dhcpReplies: 'lanyard_dhcp_replies_total',
+  dhcpSilences: 'lanyard_dhcp_unanswered_total',
+  dhcpDropped: 'lanyard_dhcp_dropped_total',
+  dhcpRefusals: 'lanyard_dhcp_refusals_total',
+  dhcpFingerprintAlerts: 'lanyard_dhcp_fingerprint_alerts_total',
 } as const;
 
 /** The web-filter feed's request counters, as the `result` label of lanyard_feed_requests_total. */
@@ -103,10 +111,38 @@ function registerFeedMetrics(registry: Registry, feeds: () => readonly FeedStats
   });
 }
 
-export function createAdminMetrics(runtime: () => RadiusRuntime | null, feeds: () => readonly FeedStats[] = () => []): AdminMetrics {
+/** The DHCP counters (docs/dhcp.md "Counters"), read at scrape time like the RADIUS ones. */
+function dhcpMetrics(registry: Registry, dhcp: () => DhcpCounters | null): void {
+  const byLabel = <L extends string>(label: L, pick: (c: DhcpCounters) => Record<string, number>) => () => {
+    const c = dhcp();
+    return c === null ? null : Object.entries(pick(c)).map(([k, v]): [Partial<Record<L, string>>, number] => [{ [label]: k } as Partial<Record<L, string>>, v]);
+  };
+  mirroredCounter(registry, METRIC_NAMES.dhcpReceived, 'DHCP datagrams received.', [], () => {
+    const c = dhcp();
+    return c === null ? null : [[{}, c.received]];
+  });
+  mirroredCounter(registry, METRIC_NAMES.dhcpMessages, 'DHCP client messages by type.', ['type'], byLabel('type', (c) => c.messages));
+  mirroredCounter(registry, METRIC_NAMES.dhcpReplies, 'DHCP replies sent by type (offer, ack, nak).', ['type'], byLabel('type', (c) => c.replies));
+  mirroredCounter(registry, METRIC_NAMES.dhcpSilences, 'DHCP requests deliberately left unanswered, by reason.', ['reason'], byLabel('reason', (c) => c.silences));
+  mirroredCounter(registry, METRIC_NAMES.dhcpDropped, 'DHCP datagrams dropped before the engine, by reason.', ['reason'], byLabel('reason', (c) => c.drops));
+  mirroredCounter(registry, METRIC_NAMES.dhcpRefusals, 'Leases refused by the network check, by reason.', ['reason'], byLabel('reason', (c) => c.refusals));
+  mirroredCounter(registry, METRIC_NAMES.dhcpFingerprintAlerts, 'Registered devices whose DHCP fingerprint changed OS family.', [], () => {
+    const c = dhcp();
+    return c === null ? null : [[{}, c.fingerprintAlerts]];
+  });
+}
+
+/** What /metrics reads besides the RADIUS runtime; each part is optional (absent: not running). */
+export interface MetricSources {
+  readonly feeds?: () => readonly FeedStats[];
+  readonly dhcp?: () => DhcpCounters | null;
+}
+
+export function createAdminMetrics(runtime: () => RadiusRuntime | null, sources: MetricSources = {}): AdminMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'lanyard_' });
-  registerFeedMetrics(registry, feeds);
+  registerFeedMetrics(registry, sources.feeds ?? (() => []));
+  dhcpMetrics(registry, sources.dhcp ?? (() => null));
 
   mirroredCounter(registry, METRIC_NAMES.received, 'RADIUS datagrams received on the auth and accounting ports.', [], () => {
     const rt = runtime();

@@ -14,6 +14,7 @@ import { isAlias, isMap, isSeq, LineCounter, parseDocument, type Document, type 
 import { LanyardError, type ErrorCode } from '../errors.js';
 import { checkPolicy, compilePolicy, deepFreeze, NAME_HINT, NAME_PATTERN, parseAddressOrCidr, type PolicyProblem } from '../policy/compile.js';
 import { ConfigSchema, type RawConfig, type RawFeed, type RawNasClient, type RawSecret } from './schema.js';
+import { checkDhcp, compileDhcp } from '../dhcp/config.js';
 import { resolveSecret } from './secrets.js';
 import type { ConfigOverrides, FeedConfig, LanyardConfig, LogConfig, NasClientConfig } from './types.js';
 
@@ -486,6 +487,8 @@ export function loadConfigText(text: string, file: string, opts: LoadOptions = {
     }
   }
 
+  if (policyOk && !badSections.has('dhcp')) problems.push(...checkDhcp(raw));
+
   // Names are checked even where a section has other problems (checkPolicy repeats them: dedupe).
   for (const at of [['radius', 'clients'], ['destinations'], ['profiles'], ['networks'], ['classes'], ['feeds']] as const) {
     const section = at.reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), data);
@@ -559,22 +562,27 @@ export function loadConfigText(text: string, file: string, opts: LoadOptions = {
 
   // 6. Overrides (from the command line, after validation)
   const overrideProblems: Problem[] = [];
-  const port = (key: 'authPort' | 'acctPort' | 'apiPort', fallback: number): number => {
+  const port = (key: 'authPort' | 'acctPort' | 'apiPort' | 'dhcpPort', fallback: number): number => {
     const v = opts.overrides?.[key];
     if (v === undefined) return fallback;
-    const at = key === 'apiPort' ? ['api', 'port'] : ['radius', key];
+    const at = key === 'apiPort' ? ['api', 'port'] : key === 'dhcpPort' ? ['dhcp', 'port'] : ['radius', key];
     if (!Number.isInteger(v) || v < 0 || v > 65535) overrideProblems.push({ path: at, message: `the override ${v} is not a port number from 0 to 65535` });
     return v;
   };
   const authPort = port('authPort', raw.radius?.authPort ?? DEFAULTS.authPort);
   const acctPort = port('acctPort', raw.radius?.acctPort ?? DEFAULTS.acctPort);
   const apiPort = port('apiPort', raw.api?.port ?? DEFAULTS.apiPort);
+  const dhcpPort = opts.overrides?.dhcpPort === undefined ? undefined : port('dhcpPort', opts.overrides.dhcpPort);
   if (overrideProblems.length === 0 && authPort !== 0 && authPort === acctPort) {
     overrideProblems.push({ path: ['radius', 'acctPort'], message: `must differ from authPort (both are ${authPort} after overrides)` });
   }
   if (overrideProblems.length > 0) fail('LANYARD_ERR_CONFIG_INVALID', source, overrideProblems);
 
   // 7. Compile and freeze
+  const dhcp = compileDhcp(raw, dhcpPort);
+  if (dhcp.mode !== 'off' && dhcp.directNetwork !== null && dhcp.bind !== '0.0.0.0') {
+    warnings.push(`dhcp.bind is ${dhcp.bind}: clients on the direct network '${dhcp.directNetwork}' broadcast to 255.255.255.255, which only a socket bound to 0.0.0.0 receives`);
+  }
   const config: LanyardConfig = {
     source,
     dataDir,
@@ -616,6 +624,7 @@ export function loadConfigText(text: string, file: string, opts: LoadOptions = {
       },
       purgeAt: raw.audit?.purgeAt ?? DEFAULTS.auditPurgeAt,
     },
+    dhcp,
     policy: compilePolicy(raw),
     feeds,
     notices,
