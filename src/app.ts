@@ -210,6 +210,7 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
       now,
       log,
       storeError,
+      onLeaseBound: (lease) => feed?.addressKnown(lease.mac, lease.ip, lease.at),
     });
   } catch (e) {
     await auth.close();
