@@ -374,3 +374,14 @@ describe('leases survive a restart of the table', () => {
     ack(h2.run({ type: 'REQUEST', mac: '02-00-00-00-00-01', ciaddr: a }));
   });
 });
+
+describe('second read: RFC 2131 corner cases', () => {
+  it('SELECTING for an address the client itself declined: NAK, and the quarantine stays (§4.3.3)', () => {
+    const h = new Harness(loadDhcpConfig(dhcpConfigYaml({ byodPools: '["10.20.20.10-10.20.20.11"]', dhcp: '  declineHoldSeconds: 600' })));
+    const a = lease(h, '02-00-00-00-00-01', RELAY_BYOD);
+    expect(silence(h.run({ type: 'DECLINE', mac: '02-00-00-00-00-01', giaddr: RELAY_BYOD, requested: a, serverId: SERVER_ID }))).toBe('declined');
+    // A client that sends REQUEST for the quarantined address without a new OFFER must not un-quarantine it.
+    nak(h.run({ type: 'REQUEST', mac: '02-00-00-00-00-01', giaddr: RELAY_BYOD, serverId: SERVER_ID, requested: a }));
+    expect(h.table.get(ip(a))?.state).toBe('declined');
+  });
+});

@@ -25,7 +25,9 @@ function selecting(req: DhcpRequest, ctx: DhcpContext, scope: ScopeState): DhcpO
   const ip = req.requestedIp;
   const lease = ip === null ? undefined : ctx.table.get(ip);
   // §4.3.2: "requested IP address" MUST be the offered one; it must still be held for this client.
-  if (ip === null || lease === undefined || lease.clientKey !== req.client.key || !isActive(lease, ctx.now) || !scope.inSubnet(ip)) {
+  // usableBy also refuses an address the client declined (§4.3.3: quarantined, not its own any more)
+  // and one that a reload took out of the pool or reserved for another MAC since the offer.
+  if (ip === null || lease === undefined || lease.clientKey !== req.client.key || !isActive(lease, ctx.now) || !ctx.table.usableBy(scope, ip, req.client, ctx.now)) {
     return nak(req, ctx, scope);
   }
   return ack(req, ctx, scope, ip);
