@@ -176,6 +176,15 @@ export class LeaseTable {
     return this.byIp.size;
   }
 
+  /**
+   * How many entries each index holds. Every one is bounded by the addresses ever leased (at most
+   * the pools' size), however many MACs a flood of random chaddrs brings: an index entry of a
+   * client is removed when its address passes to another client.
+   */
+  get remembered(): { readonly addresses: number; readonly clients: number; readonly macs: number } {
+    return { addresses: this.byIp.size, clients: this.byClient.size, macs: this.byMac.size };
+  }
+
   /** Free addresses left in a scope (for metrics). */
   freeCount(scope: ScopeState): number {
     return scope.free.size;
@@ -309,6 +318,9 @@ export class LeaseTable {
       }
       lease.network = scope.scope.network;
       if (lease.mac !== client.mac) {
+        // The previous holder's MAC no longer leases this address: forget it, or byMac would grow
+        // by one entry per MAC ever bound (a DHCP flood of random MACs over a small pool).
+        if (this.byMac.get(lease.mac) === ip) this.byMac.delete(lease.mac);
         lease.mac = client.mac;
         lease.macText = formatMac(client.mac);
       }

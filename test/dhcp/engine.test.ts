@@ -385,3 +385,19 @@ describe('second read: RFC 2131 corner cases', () => {
     expect(h.table.get(ip(a))?.state).toBe('declined');
   });
 });
+
+describe('second read: memory under a flood of random MACs', () => {
+  it('the lease table remembers no more clients or MACs than it has addresses, however many MACs pass through', () => {
+    const h = new Harness(loadDhcpConfig(dhcpConfigYaml({ byodPools: '["10.20.20.10-10.20.20.12"]' })));
+    for (let i = 0; i < 60; i++) {
+      const mac = `02-00-00-00-01-${i.toString(16).padStart(2, '0')}`;
+      const o = h.run({ type: 'DISCOVER', mac, giaddr: RELAY_BYOD });
+      if (o.kind === 'reply') ack(h.run({ type: 'REQUEST', mac, giaddr: RELAY_BYOD, serverId: SERVER_ID, requested: ipv4Text(o.reply.yiaddr!) }));
+      else h.advance(3601); // the pool is full: the BYOD leases (1h) run out
+    }
+    const r = h.table.remembered;
+    expect(r.addresses).toBe(3);
+    expect(r.clients).toBeLessThanOrEqual(3);
+    expect(r.macs).toBeLessThanOrEqual(3);
+  });
+});
