@@ -242,6 +242,12 @@ export class LeaseTable {
     return lease !== undefined && lease.mac === mac && lease.state === 'bound' && lease.expires > now ? ip : undefined;
   }
 
+  /** The MAC's bound, unexpired lease as the record a store write of it at `now` would carry, if any. */
+  boundLeaseOf(mac: number, now: number): LeaseWrite | undefined {
+    const ip = this.boundAddressOf(mac, now);
+    return ip === undefined ? undefined : this.writeOf(this.byIp.get(ip)!, now);
+  }
+
   /** DECLINE (RFC 2131 §4.3.3): the address is in use by someone unknown; keep it out of the pool. */
   decline(ip: number, now: number, holdMs: number): LeaseWrite | null {
     const lease = this.byIp.get(ip);

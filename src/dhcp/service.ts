@@ -11,7 +11,6 @@ import { parseMac } from '../policy/mac.js';
 import type { DeviceFacts } from '../policy/model.js';
 import { SqliteLeaseRepository, type FingerprintSighting, type LeaseWrite, type SessionAddress } from '../store/leases.js';
 import type { SessionListener } from '../store/sessions.js';
-import { ipToString } from '../protocols/dhcp/index.js';
 import { FingerprintMemory } from './fingerprints.js';
 import { DhcpListener, newDhcpCounters, type DhcpCounters, type DhcpState } from './listener.js';
 import { LeaseTable } from './pools.js';
@@ -50,7 +49,9 @@ export interface DhcpServiceDeps {
   readonly storeError: (error: unknown, records: number, what: string) => void;
   /**
    * Hears of every bound lease once it is committed (an ACK in serve mode, an observed REQUEST in
-   * listen mode): the web-filter feed learns the MAC's address from it (docs/web-filter-feed.md).
+   * listen mode), and again, with `at` the session's time, when an accounting session without
+   * Framed-IP-Address starts while its MAC holds the lease: the web-filter feed learns the MAC's
+   * address from it (docs/web-filter-feed.md).
    */
   readonly onLeaseBound?: (lease: LeaseWrite) => void;
 }
@@ -94,8 +95,13 @@ export async function startDhcpService(config: LanyardConfig, deps: DhcpServiceD
       for (const c of changes) {
         const s = c.session;
         if (c.kind === 'stop' || s.framedIp !== null || s.mac === null) continue;
-        const ip = table.boundAddressOf(parseMac(s.mac), now);
-        if (ip !== undefined) sessionFills.push({ id: s.id, ip: ipToString(ip) });
+        const lease = table.boundLeaseOf(parseMac(s.mac), now);
+        if (lease === undefined) continue;
+        sessionFills.push({ id: s.id, ip: lease.ip });
+        // A session that starts long after the lease was bound (a roam to another access point,
+        // a re-authentication) would otherwise wait for the next renewal, hours away at T1, for
+        // the web-filter feed to learn its address: the feed holds a start only holdMs.
+        if (deps.onLeaseBound !== undefined) notifyBound([lease], deps.onLeaseBound, log);
       }
     }) ?? (() => false);
   let state: DhcpState = { config: config.dhcp, policy: config.policy };

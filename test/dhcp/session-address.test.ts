@@ -87,6 +87,7 @@ describe('sessions completed from DHCP leases', () => {
   it('a session that starts while its MAC holds a lease gets the leased address', async () => {
     const config = loadDhcpConfig(dhcpConfigYaml({ dhcp: '  bind: 127.0.0.1\n  port: 0' }));
     let now = T0;
+    const heard: { mac: string; ip: string; at: number }[] = [];
     const svc = await startDhcpService(config, {
       db,
       devices: new Map(),
@@ -97,19 +98,24 @@ describe('sessions completed from DHCP leases', () => {
       storeError: (e) => {
         throw e;
       },
+      onLeaseBound: (l) => heard.push({ mac: l.mac, ip: l.ip, at: l.at }),
     });
     if (svc === null) throw new Error('dhcp.mode is serve: the service must start');
     service = svc;
     const scope = svc.table.scope('BYOD')!;
     svc.table.bind(scope, scope.scope.pools[0]!.start, { key: `hw:${PHONE}`, mac: 0x020000000007, clientId: null, hostname: null }, now, 3600_000);
-    now += 5000;
+    // Half an hour later (a roam to another access point): longer than a web-filter feed holds a start.
+    now += 30 * 60_000;
     start('s-3', PHONE, now);
     for (const [, w] of svc.writers) w.flush();
     expect(framedIp('s-3')).toBe('10.20.20.10');
+    // The feed hears the address at the session's start, not only when the lease was bound.
+    expect(heard).toEqual([{ mac: PHONE, ip: '10.20.20.10', at: now }]);
     // A MAC whose lease has ended gets nothing.
     now += 3600_000;
     start('s-4', PHONE, now);
     for (const [, w] of svc.writers) w.flush();
     expect(framedIp('s-4')).toBeNull();
+    expect(heard).toHaveLength(1);
   });
 });
