@@ -14,6 +14,7 @@ import {
   BOOTREPLY,
   DHCP_MESSAGE_TYPES,
   DHCP_OPTION,
+  encodedLength,
   ipListOption,
   ipOption,
   ipToString,
@@ -171,6 +172,20 @@ function scopeOptions(scope: ScopeState, order: readonly number[] | null): OutOp
   return out.sort((a, b) => rank(a.code) - rank(b.code));
 }
 
+/** IPv4 (20) and UDP (8) headers around a DHCP message. */
+const IP_UDP_HEADERS = 28;
+/** RFC 2131 §2 / RFC 2132 §9.10: every client accepts a 576-octet datagram (312 octets of options). */
+const MIN_MAX_DATAGRAM = 576;
+
+/**
+ * The largest reply `req`'s client is known to accept, in octets of DHCP message. Option 57 is
+ * read as the whole IP datagram (the stricter of its two readings: RFC 2132 §9.10 says "DHCP
+ * message", its minimum of 576 is the IP datagram minimum); a value under 576, or none, means 576.
+ */
+function replyLimit(req: DhcpRequest): number {
+  return Math.max(MIN_MAX_DATAGRAM, req.maxMessageSize ?? 0) - IP_UDP_HEADERS;
+}
+
 /** An OFFER or ACK (RFC 2131 §4.3.1 Table 3). `leaseSeconds` null: an ACK to INFORM (no lease, §3.4). */
 export function offerOrAck(
   req: DhcpRequest,
@@ -188,9 +203,11 @@ export function offerOrAck(
     options.push(u32Option(DHCP_OPTION.RENEWAL_TIME, Math.floor(leaseSeconds * 0.5))); // T1, RFC 2131 §4.4.5
     options.push(u32Option(DHCP_OPTION.REBINDING_TIME, Math.floor(leaseSeconds * 0.875))); // T2
   }
+  const head = options.length;
   options.push(...scopeOptions(scope, req.parameterList));
+  const tail = options.length;
   if (req.relayInfo !== null) options.push(rawOption(DHCP_OPTION.RELAY_AGENT_INFO, req.relayInfo)); // RFC 3046 §2.2: echoed, last
-  return {
+  const reply: DhcpOutgoing = {
     op: BOOTREPLY,
     htype: p.htype,
     hlen: p.hlen,
@@ -204,6 +221,13 @@ export function offerOrAck(
     chaddr: p.chaddr,
     options,
   };
+  // RFC 2131 §2 / RFC 2132 §9.10: never send more than the client accepts. The configuration
+  // options go last-ranked first (the ones it did not ask for, then the end of its option 55
+  // order); the message type, server id, lease times and option 82 always fit (under 548 octets).
+  const limit = replyLimit(req);
+  let end = tail;
+  while (end > head && encodedLength(reply) > limit) options.splice(--end, 1);
+  return reply;
 }
 
 /** A NAK (RFC 2131 §4.3.2, Table 3): no address, no lease; the relay must broadcast it. */

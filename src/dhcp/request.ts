@@ -5,6 +5,7 @@
 import {
   clientId as clientIdOption,
   hostname as hostnameOption,
+  maxMessageSize,
   messageType,
   parameterList,
   relayAgentInfo,
@@ -28,6 +29,8 @@ export interface DhcpRequest {
   readonly parameterList: readonly number[] | null;
   /** Option 82 as received (RFC 3046), echoed unchanged in the reply, or null. */
   readonly relayInfo: Uint8Array | null;
+  /** Option 57 (RFC 2132 §9.10), or null: the largest message the client accepts. */
+  readonly maxMessageSize: number | null;
 }
 
 /** Why a decoded message is not a client request the engine can act on. */
@@ -63,5 +66,6 @@ export function viewOf(packet: DhcpPacket): DhcpRequest | NotARequest {
     serverId: serverId(packet) ?? null,
     parameterList: parameterList(packet) ?? null,
     relayInfo: relayAgentInfo(packet) ?? null,
+    maxMessageSize: maxMessageSize(packet) ?? null,
   };
 }

@@ -8,7 +8,7 @@ import { handleDhcp } from '../../src/dhcp/handlers/index.js';
 import { DHCP_SILENCES, type DhcpContext, type DhcpOutcome } from '../../src/dhcp/engine.js';
 import { LeaseTable } from '../../src/dhcp/pools.js';
 import { viewOf } from '../../src/dhcp/request.js';
-import { ipToString as ipv4Text } from '../../src/protocols/dhcp/index.js';
+import { encodeDhcp, ipToString as ipv4Text } from '../../src/protocols/dhcp/index.js';
 import { parseMac } from '../../src/policy/mac.js';
 import type { DeviceFacts } from '../../src/policy/model.js';
 import { DHCP_MESSAGE_TYPES, type DhcpOutgoing } from '../../src/protocols/dhcp/types.js';
@@ -399,5 +399,41 @@ describe('second read: memory under a flood of random MACs', () => {
     expect(r.addresses).toBe(3);
     expect(r.clients).toBeLessThanOrEqual(3);
     expect(r.macs).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('second read: reply size (RFC 2131 §2, RFC 2132 §9.10 option 57)', () => {
+  const dns = Array.from({ length: 8 }, (_, i) => `10.30.0.${i + 1}`).join(', ');
+  const lab = `  LAB:
+    vlan: 30
+    unknownDevices: reject
+    dhcp:
+      subnet: 10.30.30.0/24
+      pools: ["10.30.30.10-10.30.30.20"]
+      router: 10.30.30.1
+      dns: [${dns}]
+      domain: ${'lab.'.repeat(50)}school.example
+`;
+  const relayInfo = Buffer.concat([Buffer.of(1, 198), Buffer.alloc(198, 0x41)]); // a 200-octet option 82
+  const encodedSize = (r: DhcpOutgoing): number => encodeDhcp(r).length;
+
+  it('trims the configuration options a client did not ask for until the reply fits 576 octets, keeping the lease and option 82', () => {
+    const h = new Harness(loadDhcpConfig(dhcpConfigYaml({ extraNetworks: lab, dhcp: '  checkDevices: false' })));
+    const r = offer(h.run({ type: 'DISCOVER', mac: '02-00-00-00-00-31', giaddr: '10.30.30.1', params: [1, 3, 6], relayInfo }));
+    expect(encodedSize(r)).toBeLessThanOrEqual(576 - 28);
+    const codes = r.options.map((o) => o.code);
+    expect(codes.slice(0, 5)).toEqual([53, 54, 51, 58, 59]);
+    expect(codes.at(-1)).toBe(82);
+    expect(codes).toContain(1);
+    expect(codes).toContain(3);
+    expect(codes).not.toContain(15); // the long domain name, not asked for, gives way first
+  });
+
+  it('sends every option to a client whose option 57 allows it', () => {
+    const h = new Harness(loadDhcpConfig(dhcpConfigYaml({ extraNetworks: lab, dhcp: '  checkDevices: false' })));
+    const r = offer(h.run({ type: 'DISCOVER', mac: '02-00-00-00-00-31', giaddr: '10.30.30.1', params: [1, 3, 6], relayInfo, maxMessageSize: 1500 }));
+    expect(r.options.map((o) => o.code).sort((a, b) => a - b)).toEqual([1, 3, 6, 15, 28, 51, 53, 54, 58, 59, 82]);
+    expect(encodedSize(r)).toBeGreaterThan(576 - 28);
+    expect(encodedSize(r)).toBeLessThanOrEqual(1500 - 28);
   });
 });
