@@ -28,6 +28,7 @@ import {
   readIntegerAt,
   readStringAt,
 } from '../../src/protocols/radius/index.js';
+import { parseMac } from '../../src/policy/mac.js';
 import { openDatabase } from '../../src/store/db.js';
 import { SqliteDeviceRepository } from '../../src/store/devices.js';
 import { clientOptions, ip, macBytes, type ClientMessage } from './helpers.js';
@@ -232,6 +233,15 @@ feeds:
   filter: { address: 127.0.0.1, port: ${receiver.address().port}, secret: { value: ${secret} }, expectResponse: false }`,
     );
     const d = await start(text);
+    const relay = await socketAt(RELAY, 67);
+    // The earlier tests (same data directory) leased the laptop an address: it gives it back, so
+    // the session below starts with no address known (one held from a lease would go out at once).
+    const earlier = d.dhcp!.table.boundLeaseOf(parseMac(LAPTOP), Date.now());
+    if (earlier !== undefined) {
+      relay.send(encode({ type: 'RELEASE', mac: LAPTOP, ciaddr: earlier.ip, serverId: SERVER_ID }), d.dhcpPort!, '127.0.0.1');
+      for (let i = 0; i < 50 && d.dhcp!.table.get(ip(earlier.ip))?.state === 'bound'; i++) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(d.dhcp!.table.boundLeaseOf(parseMac(LAPTOP), Date.now())).toBeUndefined();
 
     // The access point starts an accounting session with no Framed-IP-Address: the feed holds it.
     const ap = await socketAt('127.0.0.1', 0);
@@ -248,7 +258,6 @@ feeds:
     expect(heard).toHaveLength(0);
 
     // The laptop gets its lease through the relay: the held Start goes out with that address.
-    const relay = await socketAt(RELAY, 67);
     const offer = await exchange(relay, relay, d.dhcpPort!, { type: 'DISCOVER', mac: LAPTOP, giaddr: RELAY, xid: 21 });
     const leased = ipToString(offer!.yiaddr);
     const ack = await exchange(relay, relay, d.dhcpPort!, { type: 'REQUEST', mac: LAPTOP, giaddr: RELAY, serverId: SERVER_ID, requested: leased, xid: 22 });
