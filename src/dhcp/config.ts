@@ -22,6 +22,8 @@ export const DHCP_DEFAULTS = Object.freeze({
 
 /** RFC 2132 §9.2: the lease time is a 32-bit count of seconds; 0xffffffff means infinite, which we never hand out. */
 const MAX_LEASE_SECONDS = 0xfffffffe;
+/** The shortest lease a scope may configure, and the shortest granted to a client asking for less (engine.ts). */
+export const MIN_LEASE_SECONDS = 60;
 
 export interface DhcpProblem {
   readonly path: readonly (string | number)[];
@@ -105,8 +107,8 @@ function checkScope(name: string, vlan: number, d: RawNetworkDhcp, problems: Dhc
   let leaseTime: number = DHCP_DEFAULTS.leaseTime;
   if (d.leaseTime !== undefined) {
     const seconds = parseDuration(d.leaseTime);
-    if (seconds === null || seconds < 60 || seconds > MAX_LEASE_SECONDS) {
-      problems.push({ path: [...at, 'leaseTime'], message: `must be from 60 seconds to ${MAX_LEASE_SECONDS} seconds (RFC 2132 §9.2), such as 8h` });
+    if (seconds === null || seconds < MIN_LEASE_SECONDS || seconds > MAX_LEASE_SECONDS) {
+      problems.push({ path: [...at, 'leaseTime'], message: `must be from ${MIN_LEASE_SECONDS} seconds to ${MAX_LEASE_SECONDS} seconds (RFC 2132 §9.2), such as 8h` });
     } else {
       leaseTime = seconds;
     }

@@ -6,6 +6,7 @@
  */
 import type { AuditEntry } from '../audit/log.js';
 import type { DhcpConfig } from '../config/types.js';
+import { MIN_LEASE_SECONDS } from './config.js';
 import { decide } from '../policy/decide.js';
 import type { DeviceFacts, Policy, RejectReason } from '../policy/model.js';
 import { formatMac, isRandomisedMac } from '../policy/mac.js';
@@ -170,6 +171,18 @@ function scopeOptions(scope: ScopeState, order: readonly number[] | null): OutOp
     return i < 0 ? order.length : i;
   };
   return out.sort((a, b) => rank(a.code) - rank(b.code));
+}
+
+/**
+ * The lease to grant (RFC 2131 §4.3.1, "the server must also choose an expiration time"): the
+ * scope's lease time, or the shorter one the client asked for in option 51, which local policy
+ * accepts (but not under a minute, so a client cannot make itself renew every second). A longer
+ * or infinite request gets the scope's lease time: the scope's is the most the school grants.
+ */
+export function leaseSecondsFor(req: DhcpRequest, scope: ScopeState): number {
+  const asked = req.leaseTime;
+  const max = scope.scope.leaseTime;
+  return asked === null ? max : Math.min(max, Math.max(MIN_LEASE_SECONDS, asked));
 }
 
 /** IPv4 (20) and UDP (8) headers around a DHCP message. */

@@ -5,6 +5,7 @@
 import {
   clientId as clientIdOption,
   hostname as hostnameOption,
+  leaseTime,
   maxMessageSize,
   messageType,
   parameterList,
@@ -29,6 +30,8 @@ export interface DhcpRequest {
   readonly parameterList: readonly number[] | null;
   /** Option 82 as received (RFC 3046), echoed unchanged in the reply, or null. */
   readonly relayInfo: Uint8Array | null;
+  /** Option 51 (RFC 2132 §9.2) in a DISCOVER or REQUEST: the lease time the client asks for, or null. */
+  readonly leaseTime: number | null;
   /** Option 57 (RFC 2132 §9.10), or null: the largest message the client accepts. */
   readonly maxMessageSize: number | null;
 }
@@ -66,6 +69,7 @@ export function viewOf(packet: DhcpPacket): DhcpRequest | NotARequest {
     serverId: serverId(packet) ?? null,
     parameterList: parameterList(packet) ?? null,
     relayInfo: relayAgentInfo(packet) ?? null,
+    leaseTime: leaseTime(packet) ?? null,
     maxMessageSize: maxMessageSize(packet) ?? null,
   };
 }

@@ -437,3 +437,24 @@ describe('second read: reply size (RFC 2131 §2, RFC 2132 §9.10 option 57)', ()
     expect(encodedSize(r)).toBeLessThanOrEqual(1500 - 28);
   });
 });
+
+describe('second read: the lease time a client asks for (RFC 2131 §4.3.1, RFC 2132 §9.2 option 51)', () => {
+  it('grants a shorter lease the client asks for, in the OFFER, the ACK and the stored lease; T1 and T2 follow it', () => {
+    const h = new Harness();
+    h.register('00-11-22-33-44-55', 'school-laptop');
+    const o = offer(h.run({ type: 'DISCOVER', mac: '00-11-22-33-44-55', giaddr: RELAY_DCPS, leaseTime: 600 }));
+    expect(optU32(o, 51)).toBe(600);
+    const out = h.run({ type: 'REQUEST', mac: '00-11-22-33-44-55', giaddr: RELAY_DCPS, serverId: SERVER_ID, requested: ipv4Text(o.yiaddr!), leaseTime: 600 });
+    const r = ack(out);
+    expect([optU32(r, 51), optU32(r, 58), optU32(r, 59)]).toEqual([600, 300, 525]);
+    expect(out.write).toMatchObject({ state: 'bound', starts: T0, expires: T0 + 600_000 });
+  });
+
+  it('caps a longer or infinite request at the scope lease time, and a request under a minute at a minute', () => {
+    const h = new Harness();
+    h.register('00-11-22-33-44-55', 'school-laptop');
+    expect(optU32(offer(h.run({ type: 'DISCOVER', mac: '00-11-22-33-44-55', giaddr: RELAY_DCPS, leaseTime: 0xffffffff })), 51)).toBe(8 * 3600);
+    expect(optU32(offer(h.run({ type: 'DISCOVER', mac: '00-11-22-33-44-55', giaddr: RELAY_DCPS, leaseTime: 30 * 86400 })), 51)).toBe(8 * 3600);
+    expect(optU32(offer(h.run({ type: 'DISCOVER', mac: '00-11-22-33-44-55', giaddr: RELAY_DCPS, leaseTime: 1 })), 51)).toBe(60);
+  });
+});

@@ -80,6 +80,8 @@ export interface ClientMessage {
   hostname?: string;
   params?: number[];
   relayInfo?: Buffer;
+  /** Option 51 (RFC 2132 §9.2), seconds. */
+  leaseTime?: number;
   /** Option 57 (RFC 2132 §9.10). */
   maxMessageSize?: number;
 }
@@ -93,6 +95,7 @@ export function clientOptions(m: ClientMessage): RawOption[] {
   if (m.serverId !== undefined) add(54, u32(ip(m.serverId)));
   if (m.hostname !== undefined) add(12, Buffer.from(m.hostname));
   if (m.params !== undefined) add(55, Buffer.from(m.params));
+  if (m.leaseTime !== undefined) add(51, u32(m.leaseTime));
   if (m.maxMessageSize !== undefined) add(57, Buffer.of(m.maxMessageSize >> 8, m.maxMessageSize & 255));
   if (m.relayInfo !== undefined) add(82, m.relayInfo);
   return opts;

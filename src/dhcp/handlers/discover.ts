@@ -1,6 +1,6 @@
 /** DHCPDISCOVER → DHCPOFFER (RFC 2131 §4.3.1). */
 import { DHCP_MESSAGE_TYPES } from '../../protocols/dhcp/types.js';
-import { leaseRefusal, offerOrAck, refusalEntry, replyAddress, scopeOf, silent, type DhcpHandler } from '../engine.js';
+import { leaseRefusal, leaseSecondsFor, offerOrAck, refusalEntry, replyAddress, scopeOf, silent, type DhcpHandler } from '../engine.js';
 
 export const handleDiscover: DhcpHandler = (req, ctx) => {
   const scope = scopeOf(req, ctx);
@@ -12,6 +12,6 @@ export const handleDiscover: DhcpHandler = (req, ctx) => {
   if (ip === undefined) return silent('pool-exhausted');
   // The offered address is held for offerHoldSeconds (RFC 2131 §4.3.1: "reserve the address").
   ctx.table.offer(scope, ip, req.client, ctx.now, ctx.config.offerHoldSeconds * 1000);
-  const reply = offerOrAck(req, scope, ctx, DHCP_MESSAGE_TYPES.OFFER, ip, scope.scope.leaseTime);
+  const reply = offerOrAck(req, scope, ctx, DHCP_MESSAGE_TYPES.OFFER, ip, leaseSecondsFor(req, scope));
   return { kind: 'reply', reply, type: DHCP_MESSAGE_TYPES.OFFER, to: replyAddress(req, scope, false), write: null, audit: null };
 };

@@ -9,15 +9,16 @@
  * Before any ACK the network check runs again: a device blocked since its last lease is NAKed.
  */
 import { DHCP_MESSAGE_TYPES } from '../../protocols/dhcp/types.js';
-import { leaseRefusal, nak, offerOrAck, refusalEntry, replyAddress, scopeOf, silent, type DhcpContext, type DhcpHandler, type DhcpOutcome } from '../engine.js';
+import { leaseRefusal, leaseSecondsFor, nak, offerOrAck, refusalEntry, replyAddress, scopeOf, silent, type DhcpContext, type DhcpHandler, type DhcpOutcome } from '../engine.js';
 import { isActive, type ScopeState } from '../pools.js';
 import type { DhcpRequest } from '../request.js';
 
 function ack(req: DhcpRequest, ctx: DhcpContext, scope: ScopeState, ip: number): DhcpOutcome {
   const refusal = leaseRefusal(ctx, req.mac, scope.scope.network);
   if (refusal !== null) return { ...nak(req, ctx, scope), audit: refusalEntry(req, scope, refusal, ctx) };
-  const write = ctx.table.bind(scope, ip, req.client, ctx.now, scope.scope.leaseTime * 1000);
-  const reply = offerOrAck(req, scope, ctx, DHCP_MESSAGE_TYPES.ACK, ip, scope.scope.leaseTime);
+  const seconds = leaseSecondsFor(req, scope);
+  const write = ctx.table.bind(scope, ip, req.client, ctx.now, seconds * 1000);
+  const reply = offerOrAck(req, scope, ctx, DHCP_MESSAGE_TYPES.ACK, ip, seconds);
   return { kind: 'reply', reply, type: DHCP_MESSAGE_TYPES.ACK, to: replyAddress(req, scope, false), write, audit: null };
 }
 
