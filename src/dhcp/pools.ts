@@ -185,11 +185,6 @@ export class LeaseTable {
     return { addresses: this.byIp.size, clients: this.byClient.size, macs: this.byMac.size };
   }
 
-  /** Free addresses left in a scope (for metrics). */
-  freeCount(scope: ScopeState): number {
-    return scope.free.size;
-  }
-
   /**
    * May `client` be given `ip` in `scope` now? It must be this scope's pool address or this
    * client's reservation, not reserved for another MAC, and not held by another client.

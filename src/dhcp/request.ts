@@ -39,14 +39,6 @@ export interface DhcpRequest {
 /** Why a decoded message is not a client request the engine can act on. */
 export type NotARequest = 'not-a-request' | 'no-message-type' | 'not-ethernet';
 
-const HEX = '0123456789abcdef';
-
-function hex(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += HEX[b >> 4]! + HEX[b & 15]!;
-  return out;
-}
-
 /** Builds the view, or says why the message is not a usable request. */
 export function viewOf(packet: DhcpPacket): DhcpRequest | NotARequest {
   if (packet.op !== BOOTREQUEST) return 'not-a-request'; // RFC 2131 §4.1: servers answer BOOTREQUESTs only
@@ -55,10 +47,9 @@ export function viewOf(packet: DhcpPacket): DhcpRequest | NotARequest {
   // RFC 2131 §2: htype 1 / hlen 6 is Ethernet; the engine keys reservations and the device
   // registry on a 48-bit MAC, so anything else has no identity it can check.
   if (packet.htype !== 1 || packet.hlen !== 6) return 'not-ethernet';
-  let mac = 0;
-  for (let i = 0; i < 6; i++) mac = mac * 256 + (packet.chaddr[i] ?? 0);
+  const mac = packet.chaddr.readUIntBE(0, 6); // chaddr is always 16 octets (decode.ts)
   const id = clientIdOption(packet);
-  const clientIdHex = id === undefined || id.length === 0 ? null : hex(id);
+  const clientIdHex = id === undefined || id.length === 0 ? null : id.toString('hex');
   const name = hostnameOption(packet) ?? null;
   return {
     packet,

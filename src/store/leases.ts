@@ -243,9 +243,8 @@ export class SqliteLeaseRepository {
         binding = Number(this.#openBinding.run({ ip: w.ip, mac: w.mac, from: w.starts, to: w.expires }).lastInsertRowid);
       }
       this.#fillOpenSessions.run({ mac: w.mac, ip: w.ip });
-    } else if (w.state === 'offered' && held !== null && old!.mac === w.mac) {
-      binding = held; // an offer to the client that holds the address does not end its lease
     } else if (held !== null) {
+      // Released, expired or declined (offers are never stored: LeaseTable.offer writes nothing).
       this.#cutBinding.run({ id: held, at: Math.min(w.at, old!.expires) });
     }
     this.#upsert.run({
