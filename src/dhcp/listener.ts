@@ -49,6 +49,8 @@ export interface DhcpCounters {
   drops: Record<DhcpDropReason, number>;
   /** Leases refused by the network check, by reject reason. */
   refusals: Record<string, number>;
+  /** Refusals counted but not written to the audit log because the minute's budget was spent (a flood). */
+  refusalsNotAudited: number;
   /** Registered devices whose fingerprint changed OS family. */
   fingerprintAlerts: number;
   sendErrors: number;
@@ -62,6 +64,7 @@ export function newDhcpCounters(): DhcpCounters {
     silences: Object.fromEntries(DHCP_SILENCES.map((s) => [s, 0])) as Record<DhcpSilence, number>,
     drops: Object.fromEntries(DHCP_DROP_REASONS.map((r) => [r, 0])) as Record<DhcpDropReason, number>,
     refusals: {},
+    refusalsNotAudited: 0,
     fingerprintAlerts: 0,
     sendErrors: 0,
   };
@@ -90,6 +93,13 @@ export interface DhcpListenerDeps {
 const WARN_EVERY_MS = 60_000;
 /** The same refusal of the same MAC on the same network is audited once in this window (clients retry every few seconds). */
 const REFUSAL_AUDIT_WINDOW_MS = 60_000;
+/**
+ * At most this many refusal rows reach the audit log in one window, however many MACs ask. DHCP
+ * is unauthenticated: one machine on a VLAN can send DISCOVERs from thousands of random MACs a
+ * second, each a new (MAC, network, reason) the de-duplication above lets through, and each row
+ * would be hashed into the chain and share the audit writer's queue with the RADIUS decisions.
+ */
+const REFUSAL_AUDIT_BUDGET = 600;
 const MEMO_LIMIT = 10_000;
 /** An exhausted pool may be swept for expired offers at most this often before answering silence. */
 const EXHAUSTED_SWEEP_MS = 1000;
@@ -106,6 +116,8 @@ export class DhcpListener {
   private socket: dgram.Socket | null = null;
   private readonly warned = new Map<string, number>();
   private readonly audited = new Map<string, number>();
+  private budgetFrom = -Infinity;
+  private budgetUsed = 0;
   private lastSweep = 0;
 
   constructor(private readonly deps: DhcpListenerDeps) {}
@@ -243,6 +255,16 @@ export class DhcpListener {
     const key = `${entry.mac ?? ''}|${entry.network ?? ''}|${reason}`;
     const last = this.audited.get(key);
     if (last !== undefined && entry.at - last < REFUSAL_AUDIT_WINDOW_MS) return;
+    if (entry.at - this.budgetFrom >= REFUSAL_AUDIT_WINDOW_MS) {
+      this.budgetFrom = entry.at;
+      this.budgetUsed = 0;
+    }
+    if (this.budgetUsed >= REFUSAL_AUDIT_BUDGET) {
+      this.deps.counters.refusalsNotAudited++;
+      this.log('warn', 'refusal-budget', { budget: REFUSAL_AUDIT_BUDGET }, `over ${REFUSAL_AUDIT_BUDGET} DHCP refusals in a minute (a flood of MACs?): further ones are counted, not audited, until the minute ends`);
+      return;
+    }
+    this.budgetUsed++;
     if (this.audited.size >= MEMO_LIMIT) this.audited.clear();
     this.audited.set(key, entry.at);
     this.deps.audit(entry);

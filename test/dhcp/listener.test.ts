@@ -119,6 +119,23 @@ describe('the DHCP listener', () => {
     expect(audit).toHaveLength(2);
   });
 
+  it('a flood of refused random MACs writes at most the minute\'s budget of audit rows, and counts every one', () => {
+    const l = listener(loadDhcpConfig());
+    const flood = 2000;
+    for (let i = 0; i < flood; i++) {
+      const mac = `02-00-00-00-${(i >> 8).toString(16).padStart(2, '0')}-${(i & 255).toString(16).padStart(2, '0')}`;
+      l.onMessage(encode({ type: 'DISCOVER', mac, giaddr: '10.20.10.1' }), '10.20.10.1');
+    }
+    expect(counters.refusals).toEqual({ 'unknown-device': flood });
+    expect(audit.length).toBeGreaterThan(0);
+    expect(audit.length).toBeLessThan(flood);
+    expect(audit.length + counters.refusalsNotAudited).toBe(flood);
+    // The next minute has a new budget.
+    now += 60_000;
+    l.onMessage(encode({ type: 'DISCOVER', mac: '02-00-00-00-ff-ff', giaddr: '10.20.10.1' }), '10.20.10.1');
+    expect(audit.at(-1)?.mac).toBe('02-00-00-00-FF-FF');
+  });
+
   it('listen mode: records the lease a relayed REQUEST names, and a RELEASE; never replies', () => {
     const config = loadDhcpConfig(dhcpConfigYaml().replace('  mode: serve', '  mode: listen'));
     const l = listener(config);
