@@ -22,6 +22,12 @@ export const DHCP_DEFAULTS = Object.freeze({
 
 /** RFC 2132 §9.2: the lease time is a 32-bit count of seconds; 0xffffffff means infinite, which we never hand out. */
 const MAX_LEASE_SECONDS = 0xfffffffe;
+/**
+ * The most addresses one network's pools may hold: a /16. The lease table keeps a free set of
+ * every pool address in memory and rebuilds it on each reload, so a pool written over a /8 by
+ * mistake would cost seconds and hundreds of megabytes at every start and SIGHUP.
+ */
+export const MAX_POOL_ADDRESSES = 65_536;
 /** The shortest lease a scope may configure, and the shortest granted to a client asking for less (engine.ts). */
 export const MIN_LEASE_SECONDS = 60;
 
@@ -87,6 +93,13 @@ function checkScope(name: string, vlan: number, d: RawNetworkDhcp, problems: Dhc
     }
     pools.push({ start, end });
   });
+  const poolAddresses = pools.reduce((n, p) => n + p.end - p.start + 1, 0);
+  if (poolAddresses > MAX_POOL_ADDRESSES) {
+    problems.push({
+      path: [...at, 'pools'],
+      message: `hold ${poolAddresses} addresses; at most ${MAX_POOL_ADDRESSES} (a /16) may be leased on one network`,
+    });
+  }
 
   let router: number | null = null;
   if (d.router !== undefined) {

@@ -61,6 +61,11 @@ describe('dhcp configuration', () => {
       { extraNetworks: '  STAFF:\n    vlan: 30\n    dhcp:\n      subnet: 10.20.10.0/25\n      pools: ["10.20.10.110-10.20.10.120"]' },
       /networks\.STAFF\.dhcp\.pools\[0\].*overlaps network 'DCPS' pool '10\.20\.10\.100-10\.20\.10\.199'/,
     ],
+    [
+      'pools of more than a /16 in one network',
+      { extraNetworks: '  WIDE:\n    vlan: 30\n    dhcp:\n      subnet: 10.64.0.0/10\n      pools: ["10.64.0.10-10.64.255.255", "10.65.0.0-10.65.0.10"]' },
+      /networks\.WIDE\.dhcp\.pools \(line \d+\): hold 65537 addresses; at most 65536 \(a \/16\)/,
+    ],
     ['serve mode without serverId', { dhcp: '  serverId: null' }, /dhcp\.serverId \(line \d+\): is required in serve mode/],
     ['a directNetwork that does not exist', { dhcp: '  directNetwork: GUEST' }, /dhcp\.directNetwork.*network 'GUEST' is not defined under networks/],
     [
