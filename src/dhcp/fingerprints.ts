@@ -16,8 +16,20 @@ import type { DhcpPacket } from '../protocols/dhcp/types.js';
 import type { FingerprintRecord, FingerprintSighting } from '../store/leases.js';
 
 export const REFRESH_MS = 3600_000;
-/** Bound on the MACs remembered; beyond it the oldest are forgotten (they reload from the store at start). */
-export const MAX_REMEMBERED = 500_000;
+/**
+ * Bound on the unregistered MACs remembered; beyond it the least recently stored are forgotten
+ * (they reload from the store at start). Registered devices are kept apart and never forgotten
+ * (the registry bounds them): a flood of made-up MACs must not push a school device's last
+ * fingerprint out, or a clone of its MAC would raise no alert.
+ */
+export const MAX_REMEMBERED = 200_000;
+
+export interface FingerprintMemoryOptions {
+  /** Unregistered MACs remembered at most (default MAX_REMEMBERED). */
+  readonly limit?: number;
+  /** Whether a MAC is a registered device, to place the stored fingerprints at start. */
+  readonly isRegistered?: (mac: number) => boolean;
+}
 
 interface Seen {
   key: string;
@@ -34,32 +46,48 @@ export interface FingerprintResult {
 const NOTHING: FingerprintResult = Object.freeze({ sighting: null, alert: null });
 
 export class FingerprintMemory {
-  private readonly seen = new Map<number, Seen>();
+  /** Registered devices' latest fingerprints: never evicted. */
+  private readonly registered = new Map<number, Seen>();
+  /** Every other MAC's, least recently stored first, at most `limit`. */
+  private readonly others = new Map<number, Seen>();
+  private readonly limit: number;
 
   /** Starts from the stored latest fingerprints (SqliteLeaseRepository.latestFingerprints). */
-  constructor(stored: readonly FingerprintRecord[], parseMac: (text: string) => number) {
+  constructor(stored: readonly FingerprintRecord[], parseMac: (text: string) => number, options: FingerprintMemoryOptions = {}) {
+    this.limit = Math.max(1, options.limit ?? MAX_REMEMBERED);
+    const isRegistered = options.isRegistered ?? (() => false);
     for (const r of stored) {
       const mac = parseMac(r.mac);
-      if (mac >= 0) this.seen.set(mac, { key: r.key, family: (r.family ?? 'unknown') as OsFamily, storedAt: r.lastSeen });
+      if (mac >= 0) this.remember(mac, { key: r.key, family: (r.family ?? 'unknown') as OsFamily, storedAt: r.lastSeen }, isRegistered(mac));
     }
   }
 
   get size(): number {
-    return this.seen.size;
+    return this.registered.size + this.others.size;
+  }
+
+  /** Keeps `seen` as the MAC's latest, in the map its registration says (moving it if that changed). */
+  private remember(mac: number, seen: Seen, registered: boolean): void {
+    this.registered.delete(mac);
+    this.others.delete(mac); // re-insert: Map order is then least recently stored first
+    if (registered) {
+      this.registered.set(mac, seen);
+      return;
+    }
+    if (this.others.size >= this.limit) {
+      const oldest = this.others.keys().next();
+      if (oldest.done !== true) this.others.delete(oldest.value);
+    }
+    this.others.set(mac, seen);
   }
 
   observe(mac: number, packet: DhcpPacket, device: DeviceFacts | undefined, now: number, actor: string): FingerprintResult {
     const fp = fingerprintOf(packet);
     const key = fingerprintKey(fp);
-    const prev = this.seen.get(mac);
+    const prev = this.registered.get(mac) ?? this.others.get(mac);
     if (prev !== undefined && prev.key === key && now - prev.storedAt < REFRESH_MS) return NOTHING;
     const family = prev !== undefined && prev.key === key ? prev.family : classifyFingerprint(fp).family;
-    if (prev === undefined && this.seen.size >= MAX_REMEMBERED) {
-      const oldest = this.seen.keys().next();
-      if (oldest.done !== true) this.seen.delete(oldest.value);
-    }
-    this.seen.delete(mac); // re-insert: Map order is then least recently stored first
-    this.seen.set(mac, { key, family, storedAt: now });
+    this.remember(mac, { key, family, storedAt: now }, device !== undefined);
     const macText = formatMac(mac);
     const sighting: FingerprintSighting = {
       mac: macText,

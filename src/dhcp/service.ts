@@ -62,7 +62,7 @@ export async function startDhcpService(config: LanyardConfig, deps: DhcpServiceD
   const log = deps.log.child({ component: 'dhcp' });
   const repo = new SqliteLeaseRepository(deps.db);
   const table = new LeaseTable(config.dhcp, repo.all(), deps.now());
-  const memory = new FingerprintMemory(repo.latestFingerprints(), parseMac);
+  const memory = new FingerprintMemory(repo.latestFingerprints(), parseMac, { isRegistered: (mac) => deps.devices.get(mac) !== undefined });
   const writerOptions = {
     flushIntervalMs: config.events.flushIntervalMs,
     batchSize: config.events.batchSize,
