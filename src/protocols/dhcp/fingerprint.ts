@@ -134,12 +134,20 @@ function vendorShape(vc: string): string {
 }
 
 /**
+ * Characters of option 55 kept in a key: about 50 codes, well over any real client's list (the
+ * longest in the table has 14). Option 55 may be split over several entries (RFC 3396), so a
+ * crafted one can run to thousands of codes; the server keeps one key per MAC in memory, and an
+ * unbounded key would make that memory's bound a count of MACs but not of bytes.
+ */
+export const KEY_PARAMETER_CHARS = 200;
+
+/**
  * A short stable key for "did this device's fingerprint change": option 55 in order plus the
  * vendor class shape. The host name and client identifier are left out (users rename
  * devices; RFC 4361 identifiers change with the DUID).
  */
 export function fingerprintKey(fp: DhcpFingerprint): string {
-  return `${fp.parameterList}|${fp.vendorClass === null ? '' : vendorShape(fp.vendorClass)}`;
+  return `${fp.parameterList.slice(0, KEY_PARAMETER_CHARS)}|${fp.vendorClass === null ? '' : vendorShape(fp.vendorClass)}`;
 }
 
 /** A family change worth an alert: both ends known and different ('unknown' → 'windows' is not one). */

@@ -135,6 +135,13 @@ describe('fingerprintKey', () => {
   it('stays short for a long vendor class', () => {
     expect(fingerprintKey({ ...blank, vendorClass: 'x'.repeat(500) }).length).toBeLessThanOrEqual(65);
   });
+
+  it('stays short for a crafted option 55 of a thousand codes (RFC 3396 lets it span entries)', () => {
+    const list = Array.from({ length: 1000 }, (_, i) => (i % 254) + 1).join(',');
+    const key = fingerprintKey({ ...blank, parameterList: list, vendorClass: 'x'.repeat(500) });
+    expect(key.length).toBeLessThanOrEqual(200 + 1 + 64);
+    expect(key.startsWith(list.slice(0, 200))).toBe(true);
+  });
 });
 
 describe('familyChange', () => {
