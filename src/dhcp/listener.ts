@@ -205,6 +205,12 @@ export class DhcpListener {
     if (outcome.kind === 'silent') {
       counters.silences[outcome.reason]++;
       if (outcome.write !== null) this.deps.leases.push(outcome.write);
+      if (outcome.reason === 'declined' && outcome.write !== null) {
+        // RFC 2131 §4.3.3: the server "SHOULD notify the local system administrator of a possible
+        // configuration problem": a declined address is in use by a device Lanyard did not lease it to.
+        const { ip, mac: holder } = outcome.write;
+        this.log('warn', `declined:${ip}`, { ip, mac: holder, source }, `DHCP address ${ip} declined by ${holder}: something else on the network uses it (a static address inside the pool?); quarantined`);
+      }
       if (outcome.reason === 'pool-exhausted') {
         this.log('warn', `exhausted:${source}`, { source }, 'DHCP pool exhausted: no address to offer (further ones from this relay are logged at debug for a minute)');
       }

@@ -6,6 +6,7 @@
  * fingerprint changes OS family raises an alert.
  */
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/audit/log.js';
@@ -57,7 +58,7 @@ afterEach(() => {
   cleanup();
 });
 
-function listener(config: LanyardConfig): DhcpListener {
+function listener(config: LanyardConfig, log = createLogger('silent')): DhcpListener {
   return new DhcpListener({
     state: () => ({ config: config.dhcp, policy: config.policy }),
     table: new LeaseTable(config.dhcp, [], now),
@@ -67,7 +68,7 @@ function listener(config: LanyardConfig): DhcpListener {
     memory: new FingerprintMemory([], parseMac),
     audit: (e) => void audit.push(e),
     now: () => now,
-    log: createLogger('silent'),
+    log,
     counters,
   });
 }
@@ -134,6 +135,24 @@ describe('the DHCP listener', () => {
     now += 60_000;
     l.onMessage(encode({ type: 'DISCOVER', mac: '02-00-00-00-ff-ff', giaddr: '10.20.10.1' }), '10.20.10.1');
     expect(audit.at(-1)?.mac).toBe('02-00-00-00-FF-FF');
+  });
+
+  it('tells the administrator, at warn, that a DECLINEd address is in use by someone else (RFC 2131 §4.3.3)', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const l = listener(loadDhcpConfig(), createLogger('warn', sink));
+    const mac = '02-00-00-00-00-01';
+    l.onMessage(encode({ type: 'DISCOVER', mac, giaddr: '10.20.20.1' }), '10.20.20.1');
+    l.onMessage(encode({ type: 'REQUEST', mac, giaddr: '10.20.20.1', requested: '10.20.20.10', serverId: '10.99.0.1' }), '10.20.20.1');
+    l.onMessage(encode({ type: 'DECLINE', mac, giaddr: '10.20.20.1', requested: '10.20.20.10', serverId: '10.99.0.1' }), '10.20.20.1');
+    expect(counters.silences.declined).toBe(1);
+    const warned = lines.map((t) => JSON.parse(t) as { level: number; ip?: string; mac?: string }).filter((e) => e.level === 40);
+    expect(warned).toEqual([expect.objectContaining({ ip: '10.20.20.10', mac })]);
   });
 
   it('listen mode: records the lease a relayed REQUEST names, and a RELEASE; never replies', () => {
