@@ -224,7 +224,7 @@ export class DhcpListener {
       this.send(bytes, port, address, typeName);
       return;
     }
-    // RFC 2131 §4.3.2: the ACK commits the server to the lease: store it first.
+    // RFC 2131 §3.1 step 4: the server "commits the binding for the client to persistent storage" and then ACKs.
     this.deps.leases.push(outcome.write, (error) => {
       if (error === null || error === undefined) {
         this.send(bytes, port, address, typeName);
