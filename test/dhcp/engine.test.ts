@@ -458,3 +458,22 @@ describe('second read: the lease time a client asks for (RFC 2131 §4.3.1, RFC 2
     expect(optU32(offer(h.run({ type: 'DISCOVER', mac: '00-11-22-33-44-55', giaddr: RELAY_DCPS, leaseTime: 1 })), 51)).toBe(60);
   });
 });
+
+describe('second read: a client that moves VLANs (lease on DCPS, now asking through the BYOD relay)', () => {
+  it('is NAKed for its old address in every state, and offered one from the new network', () => {
+    const h = new Harness();
+    const mac = '00-11-22-33-44-55';
+    h.register(mac, 'school-laptop');
+    const old = lease(h, mac);
+    // Re-registered as a visitor device: its RADIUS decision now puts it on BYOD.
+    h.register(mac, 'visitor');
+    h.advance(600);
+    nak(h.run({ type: 'REQUEST', mac, giaddr: RELAY_BYOD, requested: old })); // INIT-REBOOT: wrong network
+    nak(h.run({ type: 'REQUEST', mac, giaddr: RELAY_BYOD, ciaddr: old })); // REBINDING through the new relay
+    nak(h.run({ type: 'REQUEST', mac, ciaddr: old })); // RENEWING by unicast: the network check refuses DCPS now
+    const o = offer(h.run({ type: 'DISCOVER', mac, giaddr: RELAY_BYOD, requested: old }));
+    expect(h.table.scope('BYOD')!.inSubnet(o.yiaddr!)).toBe(true);
+    // And the old network no longer serves it.
+    expect(silence(h.run({ type: 'DISCOVER', mac, giaddr: RELAY_DCPS }))).toBe('refused');
+  });
+});
