@@ -90,6 +90,11 @@ export class FeedQueue<T> {
     return this.#inFlight.size;
   }
 
+  /** Array slots the waiting list holds, consumed ones included (at most about twice the waiting, or 1024 more). */
+  get slots(): number {
+    return this.#waiting.length;
+  }
+
   /** Adds an item; returns the item dropped to make room (the oldest waiting), or null. */
   push(item: T): T | null {
     this.#waiting.push(item);
@@ -97,11 +102,19 @@ export class FeedQueue<T> {
     const dropped = this.#waiting[this.#head]!;
     this.#head++;
     this.counters.droppedQueueFull++;
-    if (this.#head > 1024 && this.#head * 2 > this.#waiting.length) {
+    this.#compact();
+    return dropped;
+  }
+
+  /** Drops the consumed front of the waiting list once it is over half of it (and over 1024 slots). */
+  #compact(): void {
+    if (this.#head === this.#waiting.length) {
+      this.#waiting = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#waiting.length) {
       this.#waiting = this.#waiting.slice(this.#head);
       this.#head = 0;
     }
-    return dropped;
   }
 
   /** A free Identifier, or -1 when every one is taken. */
@@ -134,10 +147,9 @@ export class FeedQueue<T> {
         this.#inFlight.set(identifier, { item, packet, attempts: 1, deadline: now + backoffMs(this.#options.timeoutMs, 1) });
       }
     }
-    if (this.#head === this.#waiting.length) {
-      this.#waiting = [];
-      this.#head = 0;
-    }
+    // Also when a backlog never quite empties (a receiver that answers, but slower than events
+    // arrive for a while): otherwise the consumed front would only be freed at a full drain.
+    this.#compact();
     return out;
   }
 

@@ -122,3 +122,18 @@ describe('FeedQueue limit', () => {
     expect(q.take(0, (i, id) => Buffer.from([id, i & 0xff])).map((t) => t.item)).toEqual([49_900]);
   });
 });
+
+describe('FeedQueue memory', () => {
+  it('frees what it has sent even when the backlog never empties and never reaches the limit', () => {
+    const q = new FeedQueue<string>({ queueLimit: 10_000, timeoutMs: 2000, retries: 3, expectResponse: true, window: 1 });
+    q.push('e-0');
+    for (let i = 1; i <= 5000; i++) {
+      q.push(`e-${i}`); // one more arrives before each answer: one always waits
+      const [t] = q.take(i, encode);
+      const identifier = Number(t!.packet.toString().split(':')[0]); // the stand-in encoder's "id:item"
+      expect(q.answer(identifier, () => true)).toBe(t!.item);
+    }
+    expect(q.waiting).toBe(1);
+    expect(q.slots).toBeLessThan(2100);
+  });
+});
