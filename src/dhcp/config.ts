@@ -216,6 +216,12 @@ function compile(raw: RawConfig, problems: DhcpProblem[], overridePort?: number)
   if (typeof d.serverId === 'string') {
     serverId = ipv4Number(d.serverId);
     if (serverId === null || serverId === 0) problems.push({ path: ['dhcp', 'serverId'], message: `'${d.serverId}' is not an IPv4 address of this server` });
+    // Lanyard's own address must not be leased to a client: both would answer for it.
+    const id = serverId;
+    const holder = id === null ? undefined : parsed.find((p) => p.scope.pools.some((r) => id >= r.start && id <= r.end) || p.scope.reservations.some((r) => r.ip === id));
+    if (holder !== undefined) {
+      problems.push({ path: ['dhcp', 'serverId'], message: `'${d.serverId}' is inside a pool or reservation of network '${holder.scope.network}': Lanyard's own address would be leased to a client` });
+    }
   }
   if (mode === 'serve' && (d.serverId === undefined || d.serverId === null)) {
     problems.push({

@@ -66,6 +66,7 @@ describe('dhcp configuration', () => {
       { extraNetworks: '  WIDE:\n    vlan: 30\n    dhcp:\n      subnet: 10.64.0.0/10\n      pools: ["10.64.0.10-10.64.255.255", "10.65.0.0-10.65.0.10"]' },
       /networks\.WIDE\.dhcp\.pools \(line \d+\): hold 65537 addresses; at most 65536 \(a \/16\)/,
     ],
+    ['a serverId inside a pool', { dhcp: '  serverId: 10.20.10.150' }, /dhcp\.serverId \(line \d+\): '10\.20\.10\.150' is inside a pool or reservation of network 'DCPS'/],
     ['serve mode without serverId', { dhcp: '  serverId: null' }, /dhcp\.serverId \(line \d+\): is required in serve mode/],
     ['a directNetwork that does not exist', { dhcp: '  directNetwork: GUEST' }, /dhcp\.directNetwork.*network 'GUEST' is not defined under networks/],
     [
