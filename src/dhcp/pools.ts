@@ -49,17 +49,12 @@ class ScopeState {
   /** MAC → reserved address, and the reserved addresses (never given to anyone else). */
   readonly reservedFor = new Map<number, number>();
   readonly reservedIps = new Map<number, number>();
-  /** Addresses in this scope's pools (both ends included). */
-  readonly size: number;
 
   constructor(readonly scope: DhcpScope) {
     for (const r of scope.reservations) {
       this.reservedFor.set(r.mac, r.ip);
       this.reservedIps.set(r.ip, r.mac);
     }
-    let size = 0;
-    for (const p of scope.pools) size += p.end - p.start + 1;
-    this.size = size;
   }
 
   inPool(ip: number): boolean {
@@ -135,10 +130,6 @@ export class LeaseTable {
     // Used addresses after the never-used ones, least recently used first.
     recent.sort((a, b) => a[0] - b[0]);
     for (const [, ip] of recent) this.scopeOfIp(ip)?.free.add(ip);
-  }
-
-  get scopeList(): readonly ScopeState[] {
-    return this.scopes;
   }
 
   scope(name: string): ScopeState | undefined {
