@@ -42,6 +42,7 @@ export const METRIC_NAMES = {
   dhcpDropped: 'lanyard_dhcp_dropped_total',
   dhcpRefusals: 'lanyard_dhcp_refusals_total',
   dhcpFingerprintAlerts: 'lanyard_dhcp_fingerprint_alerts_total',
+  dhcpRefusalsNotAudited: 'lanyard_dhcp_refusals_not_audited_total',
 } as const;
 
 /** The web-filter feed's request counters, as the `result` label of lanyard_feed_requests_total. */
@@ -117,19 +118,24 @@ function dhcpMetrics(registry: Registry, dhcp: () => DhcpCounters | null): void 
     const c = dhcp();
     return c === null ? null : Object.entries(pick(c)).map(([k, v]): [Partial<Record<L, string>>, number] => [{ [label]: k } as Partial<Record<L, string>>, v]);
   };
-  mirroredCounter(registry, METRIC_NAMES.dhcpReceived, 'DHCP datagrams received.', [], () => {
+  const scalar = (pick: (c: DhcpCounters) => number) => (): [Partial<Record<never, string>>, number][] | null => {
     const c = dhcp();
-    return c === null ? null : [[{}, c.received]];
-  });
+    return c === null ? null : [[{}, pick(c)]];
+  };
+  mirroredCounter(registry, METRIC_NAMES.dhcpReceived, 'DHCP datagrams received.', [], scalar((c) => c.received));
   mirroredCounter(registry, METRIC_NAMES.dhcpMessages, 'DHCP client messages by type.', ['type'], byLabel('type', (c) => c.messages));
   mirroredCounter(registry, METRIC_NAMES.dhcpReplies, 'DHCP replies sent by type (offer, ack, nak).', ['type'], byLabel('type', (c) => c.replies));
   mirroredCounter(registry, METRIC_NAMES.dhcpSilences, 'DHCP requests deliberately left unanswered, by reason.', ['reason'], byLabel('reason', (c) => c.silences));
   mirroredCounter(registry, METRIC_NAMES.dhcpDropped, 'DHCP datagrams dropped before the engine, by reason.', ['reason'], byLabel('reason', (c) => c.drops));
   mirroredCounter(registry, METRIC_NAMES.dhcpRefusals, 'Leases refused by the network check, by reason.', ['reason'], byLabel('reason', (c) => c.refusals));
-  mirroredCounter(registry, METRIC_NAMES.dhcpFingerprintAlerts, 'Registered devices whose DHCP fingerprint changed OS family.', [], () => {
-    const c = dhcp();
-    return c === null ? null : [[{}, c.fingerprintAlerts]];
-  });
+  mirroredCounter(registry, METRIC_NAMES.dhcpFingerprintAlerts, 'Registered devices whose DHCP fingerprint changed OS family.', [], scalar((c) => c.fingerprintAlerts));
+  mirroredCounter(
+    registry,
+    METRIC_NAMES.dhcpRefusalsNotAudited,
+    'Refused leases counted but not written to the audit log because the per-minute budget was spent (a flood).',
+    [],
+    scalar((c) => c.refusalsNotAudited),
+  );
 }
 
 /** What /metrics reads besides the RADIUS runtime; each part is optional (absent: not running). */

@@ -109,6 +109,7 @@ async function serve(opts: ServeOptions): Promise<void> {
                 replies: daemon.dhcp.counters.replies,
                 unanswered: Object.fromEntries(Object.entries(daemon.dhcp.counters.silences).filter(([, n]) => n > 0)),
                 drops: Object.fromEntries(Object.entries(daemon.dhcp.counters.drops).filter(([, n]) => n > 0)),
+                ...(daemon.dhcp.counters.refusalsNotAudited > 0 ? { refusalsNotAudited: daemon.dhcp.counters.refusalsNotAudited } : {}),
                 leases: daemon.dhcp.table.size,
               },
             }),

@@ -12,6 +12,8 @@ describe('DHCP metrics', () => {
     counters.silences['pool-exhausted'] = 1;
     counters.drops['bad-magic-cookie'] = 2;
     counters.refusals['wrong-network'] = 1;
+    counters.refusalsNotAudited = 5;
+    counters.fingerprintAlerts = 2;
     const text = await createAdminMetrics(() => null, { dhcp: () => counters }).registry.metrics();
     expect(text).toContain('lanyard_dhcp_received_total 7');
     expect(text).toContain('lanyard_dhcp_messages_total{type="discover"} 4');
@@ -19,6 +21,8 @@ describe('DHCP metrics', () => {
     expect(text).toContain('lanyard_dhcp_unanswered_total{reason="pool-exhausted"} 1');
     expect(text).toContain('lanyard_dhcp_dropped_total{reason="bad-magic-cookie"} 2');
     expect(text).toContain('lanyard_dhcp_refusals_total{reason="wrong-network"} 1');
+    expect(text).toContain('lanyard_dhcp_refusals_not_audited_total 5');
+    expect(text).toContain('lanyard_dhcp_fingerprint_alerts_total 2');
   });
 
   it('counts nothing when DHCP is off', async () => {
