@@ -28,9 +28,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
-import { netnsUnavailable, Topology, type NsProcess } from '../helpers/netns.js';
+import { netnsUnavailable, Topology, waitForUdpPort, type NsProcess } from '../helpers/netns.js';
 import { which } from './freeradius.js';
-import { startKea, waitForUdpPort } from './kea.js';
+import { startKea } from './kea.js';
 import { fmt, machineCpuUs, median, procCpuUs, ratioOfMedians, summary } from './stats.js';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';

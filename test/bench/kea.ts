@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLIENT_KINDS, clientCycle, DhcpClient, startRelay, type ClientCycle } from '../helpers/dhcp-clients.js';
-import { netnsUnavailable, Topology, type Netns, type NsProcess } from '../helpers/netns.js';
+import { netnsUnavailable, sleep, Topology, waitForUdpPort, type Netns, type NsProcess } from '../helpers/netns.js';
 
 export interface KeaSubnet {
   readonly subnet: string;
@@ -60,28 +60,6 @@ export interface RunningKea {
   readonly pid: number;
   readonly dir: string;
   stop(): Promise<void>;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** UDP ports bound inside a namespace (from `ss -Hulnp`), as "addr:port" strings. */
-export async function boundUdp(ns: Netns): Promise<string[]> {
-  const r = await ns.exec('ss', ['-Huln'], { timeoutMs: 5000 });
-  return r.stdout
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/)[3] ?? '')
-    .filter(Boolean);
-}
-
-/** Waits (bounded) until something in `ns` has UDP port `port` bound, or `proc` exits. */
-export async function waitForUdpPort(ns: Netns, proc: NsProcess, port: number, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.exited()) throw new Error(`${what} exited while starting:\n${proc.stdout()}${proc.stderr()}`.slice(-4000));
-    if ((await boundUdp(ns)).some((a) => a.endsWith(`:${port}`))) return;
-    await sleep(100);
-  }
-  throw new Error(`${what} did not bind UDP port ${port} within ${timeoutMs / 1000} s:\n${proc.stdout()}${proc.stderr()}`.slice(-4000));
 }
 
 /** Starts kea-dhcp4 in `ns` with a private config, pid and lock directory; resolves once port 67 is bound. */

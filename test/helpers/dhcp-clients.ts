@@ -11,7 +11,8 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
-import type { ClientSide, Netns, NsProcess } from './netns.js';
+import { execFile } from 'node:child_process';
+import { sleep, waitForUdpPort, type ClientSide, type Netns, type NsProcess } from './netns.js';
 
 export type ClientKind = 'dhclient' | 'udhcpc' | 'dhcpcd';
 export const CLIENT_KINDS: readonly ClientKind[] = ['dhclient', 'udhcpc', 'dhcpcd'];
@@ -79,8 +80,6 @@ function parseEvents(file: string): LeaseEvent[] {
       return { event, ip, mask, routers: list(routers), dns: list(dns), leaseSeconds: lease === '' ? null : Number(lease), serverId };
     });
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * One DHCP client of a given kind on one client interface. obtain() starts it and waits for a
@@ -271,4 +270,131 @@ export async function clientCycle(client: DhcpClient): Promise<ClientCycle> {
 export function startRelay(relay: { ns: Netns; downIf: string; upIf: string }, server: string, dir: string, agentInfo = false): NsProcess {
   mkdirSync(dir, { recursive: true });
   return relay.ns.spawn('dhcrelay', ['-4', '-d', ...(agentInfo ? ['-a'] : []), '-pf', path.join(dir, `dhcrelay-${relay.downIf}.pid`), '-id', relay.downIf, '-iu', relay.upIf, server], { timeoutMs: 600_000 });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lanyard's daemon inside a namespace
+
+export interface NsDaemon {
+  readonly proc: NsProcess;
+  readonly db: string;
+  readonly config: string;
+  /** stderr so far (JSON log lines). */
+  logs(): string;
+  /** The CLI against the same store and config (runs outside the namespace: it only opens the SQLite file). */
+  cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** SIGTERM, bounded; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts `node dist/src/main.js serve` inside `ns` with DHCP on port 67 (RADIUS on free ports, admin
+ * API off through the config) and waits until port 67 is bound.
+ */
+export async function startLanyardIn(ns: Netns, opts: { cli: string; config: string; db: string; env?: NodeJS.ProcessEnv; logLevel?: string }): Promise<NsDaemon> {
+  const env = { ...process.env, LANYARD_LOOPBACK_SECRET: 'dhcp-interop-secret', ...opts.env };
+  const proc = ns.spawn(process.execPath, [opts.cli, 'serve', '--config', opts.config, '--db', opts.db, '--auth-port', '0', '--acct-port', '0', '--dhcp-port', '67', '--log-level', opts.logLevel ?? 'debug'], { env, timeoutMs: 600_000 });
+  await waitForUdpPort(ns, proc, 67, 'lanyard serve');
+  return {
+    proc,
+    db: opts.db,
+    config: opts.config,
+    logs: () => proc.stderr(),
+    cli: (args) =>
+      new Promise((resolve) => {
+        execFile(process.execPath, [opts.cli, ...args, '--db', opts.db, '--config', opts.config], { env, timeout: 20_000 }, (error, stdout, stderr) => {
+          resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
+        });
+      }),
+    async stop() {
+      const r = await proc.stop(10_000);
+      return r.code;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// A crafted client: DISCOVER, then a REQUEST naming another server
+
+export interface ProbeResult {
+  /** The OFFER our DISCOVER got: offered address and the server identifier, or null. */
+  readonly offer: { readonly yiaddr: string; readonly serverId: string } | null;
+  /** DHCP message types (RFC 2132 §9.6) of every reply to the REQUEST for the other server (ought to be none). */
+  readonly afterForeignRequest: readonly number[];
+}
+
+export interface ProbeSpec {
+  readonly mac: string;
+  /** Where to send (the LAN's broadcast address), port 67. */
+  readonly to: string;
+  /** The server identifier (option 54) the REQUEST names: not the server under test. */
+  readonly foreignServer: string;
+  readonly listenMs: number;
+}
+
+/**
+ * Runs the probe inside `ns` (a separate node process, so its socket lives in that namespace). The
+ * namespace's interface needs an address in the LAN, so the kernel can send to its broadcast.
+ */
+export async function probeForeignRequest(ns: Netns, spec: ProbeSpec): Promise<ProbeResult> {
+  const self = fileURLToPath(import.meta.url);
+  const r = await ns.exec(process.execPath, [self, 'probe', JSON.stringify(spec)], { timeoutMs: spec.listenMs * 2 + 10_000 });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.code !== 0 || !line.startsWith('{')) throw new Error(`probe failed (exit ${r.code}): ${r.stdout}${r.stderr}`);
+  return JSON.parse(line) as ProbeResult;
+}
+
+/** The probe itself (runs in the namespace): one DISCOVER, then the REQUEST for `foreignServer` (RFC 2131 §4.3.2, SELECTING). */
+async function runProbe(spec: ProbeSpec): Promise<ProbeResult> {
+  const sock = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+  await new Promise<void>((resolve, reject) => {
+    sock.once('error', reject);
+    sock.bind(68, '0.0.0.0', () => resolve());
+  });
+  sock.setBroadcast(true);
+  const chaddr = Buffer.from(spec.mac.split(/[:-]/).map((h) => parseInt(h, 16)));
+  const xid = (Math.random() * 0xffffffff) >>> 0;
+  const replies: DhcpPacket[] = [];
+  sock.on('message', (msg: Buffer) => {
+    const d = decodeDhcp(msg);
+    if (d.ok && d.packet.op === BOOTREPLY && d.packet.xid === xid) replies.push(d.packet);
+  });
+  const send = (options: OutOption[]): Promise<void> =>
+    new Promise((resolve, reject) => {
+      // Broadcast flag: the answer may come before the client has an address (RFC 2131 §4.1).
+      const msg = encodeDhcp({ op: BOOTREQUEST, xid, flags: 0x8000, chaddr, options });
+      sock.send(msg, 67, spec.to, (e) => (e ? reject(e) : resolve()));
+    });
+  const params = u8ListOption(DHCP_OPTION.PARAMETER_LIST, [1, 3, 6, 51, 54]);
+  await send([u8Option(DHCP_OPTION.MESSAGE_TYPE, DHCP_MESSAGE_TYPES.DISCOVER), params]);
+  await sleep(spec.listenMs);
+  const offered = replies.find((p) => messageType(p) === DHCP_MESSAGE_TYPES.OFFER);
+  let offer: ProbeResult['offer'] = null;
+  const after: number[] = [];
+  if (offered !== undefined) {
+    offer = { yiaddr: ipToString(offered.yiaddr), serverId: ipToString(serverId(offered) ?? 0) };
+    replies.length = 0;
+    // SELECTING: option 54 names the server the client chose — here not the one under test, which
+    // must then stay silent (and may free its offer).
+    await send([
+      u8Option(DHCP_OPTION.MESSAGE_TYPE, DHCP_MESSAGE_TYPES.REQUEST),
+      ipOption(DHCP_OPTION.SERVER_ID, parseIp(spec.foreignServer)!),
+      ipOption(DHCP_OPTION.REQUESTED_IP, offered.yiaddr),
+      params,
+    ]);
+    await sleep(spec.listenMs);
+    after.push(...replies.map((p) => messageType(p) ?? 0));
+  }
+  sock.close();
+  return { offer, afterForeignRequest: after };
+}
+
+if (process.argv[2] === 'probe' && process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  runProbe(JSON.parse(process.argv[3] ?? '{}') as ProbeSpec).then(
+    (r) => process.stdout.write(`${JSON.stringify(r)}\n`),
+    (e: unknown) => {
+      process.stderr.write(`probe: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    },
+  );
 }

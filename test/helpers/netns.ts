@@ -344,3 +344,25 @@ export class Topology {
     for (const ns of [...this.namespaces].reverse()) destroyNamespace(ns.name);
   }
 }
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** UDP ports bound inside a namespace (from `ss -Hulnp`), as "addr:port" strings. */
+export async function boundUdp(ns: Netns): Promise<string[]> {
+  const r = await ns.exec('ss', ['-Huln'], { timeoutMs: 5000 });
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[3] ?? '')
+    .filter(Boolean);
+}
+
+/** Waits (bounded) until something in `ns` has UDP port `port` bound, or `proc` exits. */
+export async function waitForUdpPort(ns: Netns, proc: NsProcess, port: number, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.exited()) throw new Error(`${what} exited while starting:\n${proc.stdout()}${proc.stderr()}`.slice(-4000));
+    if ((await boundUdp(ns)).some((a) => a.endsWith(`:${port}`))) return;
+    await sleep(100);
+  }
+  throw new Error(`${what} did not bind UDP port ${port} within ${timeoutMs / 1000} s:\n${proc.stdout()}${proc.stderr()}`.slice(-4000));
+}
