@@ -55,7 +55,7 @@ export type OptionArea = 'options' | 'file' | 'sname';
 
 /**
  * One option entry exactly as it sat on the wire, in wire order. Pad (0) and End (255) are not
- * listed. A long option split over several entries (RFC 3396 §5) appears as several entries with
+ * listed. A long option split over several entries (RFC 3396 §6) appears as several entries with
  * the same code; `optionData()` concatenates them.
  */
 export interface RawOption {
@@ -89,7 +89,7 @@ export interface DhcpPacket {
   readonly options: readonly RawOption[];
 }
 
-/** An option to encode: any length; the encoder splits values over 255 octets (RFC 3396 §7). */
+/** An option to encode: any length; the encoder splits values over 255 octets (RFC 3396 §6). */
 export interface OutOption {
   readonly code: number;
   readonly data: Uint8Array;
@@ -110,7 +110,7 @@ export interface DhcpOutgoing {
   readonly giaddr?: number;
   /** Up to 16 octets; zero-filled to 16. */
   readonly chaddr: Uint8Array;
-  /** Written in this order, after the magic cookie, followed by End; the datagram is padded to 300 octets (RFC 1542 §3.4 / BOOTP minimum). */
+  /** Written in this order, after the magic cookie, followed by End; the datagram is padded to 300 octets (RFC 1542 §2.1 / BOOTP minimum). */
   readonly options: readonly OutOption[];
 }
 
@@ -120,7 +120,7 @@ export const DHCP_DECODE_FAILURES = [
   'bad-magic-cookie', // RFC 2131 §3: 99.130.83.99
   'bad-hlen', // hlen > 16
   'option-truncated', // an option's length runs past its area
-  'missing-end', // an area has no End option (RFC 2131 §4.1 requires it in the options field)
+  'missing-end', // an overloaded file/sname area has no End (decode.ts explains the leniency for the options field)
   'bad-overload', // option 52 not 1 octet of value 1, 2 or 3, or present in file/sname
 ] as const;
 export type DhcpDecodeFailure = (typeof DHCP_DECODE_FAILURES)[number];
