@@ -23,12 +23,12 @@
  * Needs root (namespaces, port 67, raw sockets), kea-dhcp4 (kea-dhcp4-server) and perfdhcp (kea-admin).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseDocument } from 'yaml';
-import { netnsUnavailable, Topology, waitForUdpPort, type NsProcess } from '../helpers/netns.js';
+import { startLanyardIn, writeDhcpConfig } from '../helpers/dhcp-clients.js';
+import { netnsUnavailable, Topology, type NsProcess } from '../helpers/netns.js';
 import { which } from './freeradius.js';
 import { startKea } from './kea.js';
 import { fmt, machineCpuUs, median, procCpuUs, ratioOfMedians, summary } from './stats.js';
@@ -199,25 +199,25 @@ async function searchRate(side: Side): Promise<{ rate: number; probes: string[] 
 function lanyardConfig(dir: string): string {
   // The shipped policy (networks, classes, profiles), with DHCP serving BYOD's pool: BYOD admits
   // unknown devices as visitors, and perfdhcp's 60,000 random MACs are unknown.
-  const doc = parseDocument(readFileSync(path.join(ROOT, 'config/lanyard.yaml'), 'utf8'));
-  doc.setIn(['dataDir'], dir);
-  doc.setIn(['log', 'level'], 'warn');
-  doc.setIn(['api', 'enabled'], false);
-  doc.setIn(['dhcp'], doc.createNode({ mode: 'serve', bind: '0.0.0.0', port: 67, serverId: SERVER_IP, directNetwork: null }));
-  doc.setIn(['networks', 'BYOD', 'dhcp'], doc.createNode({ subnet: LAN, pools: [`${POOL_FIRST}-${POOL_LAST}`], router: SERVER_IP, dns: [DNS], leaseTime: LEASE_S }));
   const file = path.join(dir, 'lanyard.yaml');
-  writeFileSync(file, String(doc));
+  writeDhcpConfig(file, {
+    base: path.join(ROOT, 'config/lanyard.yaml'),
+    dataDir: dir,
+    logLevel: 'warn',
+    serverId: SERVER_IP,
+    directNetwork: null,
+    scopes: { BYOD: { subnet: LAN, pools: [`${POOL_FIRST}-${POOL_LAST}`], router: SERVER_IP, dns: [DNS], leaseTime: LEASE_S } },
+  });
   return file;
 }
 
 async function startLanyard(topo: Topology, dir: string): Promise<Side> {
   const config = lanyardConfig(dir);
-  const env = { ...process.env, LANYARD_LOOPBACK_SECRET: 'bench-dhcp-' + Math.random().toString(36).slice(2) };
-  const check = spawnSync(process.execPath, [LANYARD_MAIN, 'check-config', '--config', config], { env, encoding: 'utf8', timeout: 60_000 });
+  const check = spawnSync(process.execPath, [LANYARD_MAIN, 'check-config', '--config', config], { encoding: 'utf8', timeout: 60_000 });
   if (check.status !== 0) throw new Error(`Lanyard rejects the benchmark config (${config}): does this build have DHCP serve mode?\n${check.stdout}${check.stderr}`);
-  const proc = topo.server.spawn(process.execPath, [LANYARD_MAIN, 'serve', '--config', config, '--db', path.join(dir, 'lanyard.db'), '--auth-port', '0', '--acct-port', '0', '--dhcp-port', '67'], { env, timeoutMs: 3_600_000 });
-  await waitForUdpPort(topo.server, proc, 67, 'Lanyard');
-  return { name: 'Lanyard', topo, proc, pid: proc.pid, note: `serve mode, SQLite leases (${LANYARD_MAIN})` };
+  // Log level warn: no per-packet debug lines, as in production.
+  const d = await startLanyardIn(topo.server, { cli: LANYARD_MAIN, config, db: path.join(dir, 'lanyard.db'), logLevel: 'warn' });
+  return { name: 'Lanyard', topo, proc: d.proc, pid: d.proc.pid, note: `serve mode, SQLite leases (${LANYARD_MAIN})` };
 }
 
 function keaVersion(): string {

@@ -9,9 +9,29 @@
  * (dhclient's /etc/dhcp/dhclient.conf and dhcpcd's /etc/dhcpcd.conf are copied, not replaced), so
  * the three send the option-55 lists real machines send.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import path from 'node:path';
 import { execFile } from 'node:child_process';
+import dgram from 'node:dgram';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import {
+  BOOTREPLY,
+  BOOTREQUEST,
+  decodeDhcp,
+  DHCP_MESSAGE_TYPES,
+  DHCP_OPTION,
+  encodeDhcp,
+  ipOption,
+  ipToString,
+  messageType,
+  parseIp,
+  rawOption,
+  serverId,
+  u8Option,
+  type DhcpPacket,
+  type OutOption,
+} from '../../src/protocols/dhcp/index.js';
 import { sleep, waitForUdpPort, type ClientSide, type Netns, type NsProcess } from './netns.js';
 
 export type ClientKind = 'dhclient' | 'udhcpc' | 'dhcpcd';
@@ -224,6 +244,15 @@ export class DhcpClient {
     return ev;
   }
 
+  /** Kills the client outright (SIGKILL): no RELEASE, no hook; the server still holds the lease. */
+  async abandon(): Promise<void> {
+    if (this.proc !== null && !this.proc.exited()) {
+      this.proc.signal('SIGKILL');
+      await this.proc.done();
+    }
+    if (this.kind === 'dhcpcd') removeDhcpcdState(this.side.iface);
+  }
+
   /** Stops the client without releasing (SIGTERM, then SIGKILL) and removes dhcpcd's lease files. */
   async stop(): Promise<void> {
     if (this.proc !== null) await this.proc.stop(3000);
@@ -249,12 +278,13 @@ export interface ClientCycle {
   readonly output: string;
 }
 
-/** obtain → renew → release with one client; stops at the first step that gets nothing. */
-export async function clientCycle(client: DhcpClient): Promise<ClientCycle> {
+/** obtain → renew → release with one client; stops at the first step that gets nothing. `onBound` runs once the lease is there. */
+export async function clientCycle(client: DhcpClient, onBound?: (lease: LeaseEvent) => void): Promise<ClientCycle> {
   let renewed: LeaseEvent | null = null;
   let released: LeaseEvent | null = null;
   const lease = await client.obtain();
   if (lease !== null) {
+    onBound?.(lease);
     renewed = await client.renew();
     if (renewed !== null) released = await client.release();
   }
@@ -337,11 +367,18 @@ export interface ProbeSpec {
  * namespace's interface needs an address in the LAN, so the kernel can send to its broadcast.
  */
 export async function probeForeignRequest(ns: Netns, spec: ProbeSpec): Promise<ProbeResult> {
-  const self = fileURLToPath(import.meta.url);
-  const r = await ns.exec(process.execPath, [self, 'probe', JSON.stringify(spec)], { timeoutMs: spec.listenMs * 2 + 10_000 });
+  const r = await ns.exec(process.execPath, [compiledSelf(), 'probe', JSON.stringify(spec)], { timeoutMs: spec.listenMs * 2 + 10_000 });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   if (r.code !== 0 || !line.startsWith('{')) throw new Error(`probe failed (exit ${r.code}): ${r.stdout}${r.stderr}`);
   return JSON.parse(line) as ProbeResult;
+}
+
+/** This module as node can run it: under vitest it is the .ts source, so take the tsc output in dist/. */
+function compiledSelf(): string {
+  const self = fileURLToPath(import.meta.url);
+  if (!self.endsWith('.ts')) return self;
+  const root = path.resolve(path.dirname(self), '../..');
+  return path.join(root, 'dist', path.relative(root, self)).replace(/\.ts$/, '.js');
 }
 
 /** The probe itself (runs in the namespace): one DISCOVER, then the REQUEST for `foreignServer` (RFC 2131 §4.3.2, SELECTING). */
@@ -365,7 +402,7 @@ async function runProbe(spec: ProbeSpec): Promise<ProbeResult> {
       const msg = encodeDhcp({ op: BOOTREQUEST, xid, flags: 0x8000, chaddr, options });
       sock.send(msg, 67, spec.to, (e) => (e ? reject(e) : resolve()));
     });
-  const params = u8ListOption(DHCP_OPTION.PARAMETER_LIST, [1, 3, 6, 51, 54]);
+  const params = rawOption(DHCP_OPTION.PARAMETER_LIST, Uint8Array.from([1, 3, 6, 51, 54]));
   await send([u8Option(DHCP_OPTION.MESSAGE_TYPE, DHCP_MESSAGE_TYPES.DISCOVER), params]);
   await sleep(spec.listenMs);
   const offered = replies.find((p) => messageType(p) === DHCP_MESSAGE_TYPES.OFFER);
@@ -397,4 +434,64 @@ if (process.argv[2] === 'probe' && process.argv[1] !== undefined && path.resolve
       process.exit(1);
     },
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lanyard's configuration for DHCP tests and benchmarks
+
+export interface ScopeSpec {
+  readonly subnet: string;
+  /** "first-last" ranges. */
+  readonly pools: readonly string[];
+  readonly router: string;
+  readonly dns: readonly string[];
+  /** Seconds. */
+  readonly leaseTime: number;
+}
+
+/**
+ * Writes `file`: the shipped config/lanyard.yaml (its networks, classes and profiles) with its
+ * data in `dataDir`, the admin API off, DHCP in serve mode on port 67 with `serverId`, and a dhcp
+ * section on each network named in `scopes`.
+ */
+export function writeDhcpConfig(file: string, o: { base: string; dataDir: string; serverId: string; directNetwork: string | null; scopes: Readonly<Record<string, ScopeSpec>>; logLevel?: string }): void {
+  const doc = parseDocument(readFileSync(o.base, 'utf8'));
+  doc.setIn(['dataDir'], o.dataDir);
+  if (o.logLevel !== undefined) doc.setIn(['log', 'level'], o.logLevel);
+  doc.setIn(['api', 'enabled'], false);
+  doc.setIn(['dhcp'], doc.createNode({ mode: 'serve', bind: '0.0.0.0', port: 67, serverId: o.serverId, directNetwork: o.directNetwork }));
+  for (const [network, s] of Object.entries(o.scopes)) {
+    doc.setIn(['networks', network, 'dhcp'], doc.createNode({ subnet: s.subnet, pools: [...s.pools], router: s.router, dns: [...s.dns], leaseTime: s.leaseTime }));
+  }
+  writeFileSync(file, String(doc));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Captures
+
+/**
+ * The UDP payloads of an Ethernet pcap file written by `tcpdump -w` (classic format, either byte
+ * order, µs or ns timestamps). Frames that are not IPv4/UDP are skipped; a truncated tail is ignored.
+ */
+export function readPcapUdp(file: string): Buffer[] {
+  const b = readFileSync(file);
+  if (b.length < 24) return [];
+  const magic = b.readUInt32LE(0);
+  const le = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
+  if (!le && b.readUInt32BE(0) !== 0xa1b2c3d4 && b.readUInt32BE(0) !== 0xa1b23c4d) throw new Error(`${file} is not a pcap file`);
+  const u32 = (o: number): number => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+  if (u32(20) !== 1) throw new Error(`${file}: link type ${u32(20)}, expected Ethernet (1)`);
+  const out: Buffer[] = [];
+  for (let off = 24; off + 16 <= b.length; ) {
+    const len = u32(off + 8);
+    const frame = b.subarray(off + 16, off + 16 + len);
+    off += 16 + len;
+    if (frame.length < 14 + 20 + 8 || frame.readUInt16BE(12) !== 0x0800) continue;
+    const ihl = (frame[14]! & 0x0f) * 4;
+    if (frame[14 + 9] !== 17) continue;
+    const udp = 14 + ihl;
+    const udpLen = frame.readUInt16BE(udp + 4);
+    out.push(Buffer.from(frame.subarray(udp + 8, udp + Math.min(udpLen, frame.length - udp))));
+  }
+  return out;
 }

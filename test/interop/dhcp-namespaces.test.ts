@@ -1,0 +1,279 @@
+/**
+ * Lanyard's DHCP serve mode against real clients (issue 4, "What must show"), in network
+ * namespaces this file creates and removes (test/helpers/netns.ts): the daemon runs inside the
+ * server namespace on port 67; ISC dhclient, BusyBox udhcpc and dhcpcd run in client namespaces,
+ * behind ISC dhcrelay (giaddr, RFC 1542 §4.1.1) or on the server's own LAN.
+ *
+ *   relay:  [srv] 10.99.0.1 ── 10.99.0.2 [rly] 10.99.1.1 (dhcrelay) ── clients   → network BYOD, 10.99.1.100-199
+ *   direct: [srv] 10.99.0.1 (bridge) ── clients                                   → network DCPS, 10.99.0.100-199
+ *
+ * Needs root and `ip netns`; skipped (with the reason in the suite name) otherwise. Nothing here
+ * sends traffic outside the namespaces.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeDhcp, DHCP_MESSAGE_TYPES, fingerprintKey, fingerprintOf, hardwareAddress, messageType, parseIp, type DhcpFingerprint } from '../../src/protocols/dhcp/index.js';
+import {
+  CLIENT_KINDS,
+  clientCycle,
+  DhcpClient,
+  probeForeignRequest,
+  readPcapUdp,
+  startLanyardIn,
+  startRelay,
+  writeDhcpConfig,
+  type ClientCycle,
+  type NsDaemon,
+  type ScopeSpec,
+} from '../helpers/dhcp-clients.js';
+import { CLI, runCli } from '../helpers/daemon.js';
+import { netnsUnavailable, sleep, Topology, type NsProcess } from '../helpers/netns.js';
+
+const why = netnsUnavailable();
+const BASE = path.resolve('config/lanyard.yaml');
+const SERVER = '10.99.0.1';
+const DNS = '10.99.0.53';
+const LEASE = 3600;
+const DCPS: ScopeSpec = { subnet: '10.99.0.0/24', pools: ['10.99.0.100-10.99.0.199'], router: SERVER, dns: [DNS], leaseTime: LEASE };
+const BYOD: ScopeSpec = { subnet: '10.99.1.0/24', pools: ['10.99.1.100-10.99.1.199'], router: '10.99.1.1', dns: [DNS], leaseTime: LEASE };
+/** Classes of the shipped config whose network is DCPS / BYOD. */
+const DCPS_CLASS = 'school-tablet';
+const BYOD_CLASS = 'staff-personal-phone';
+
+/** AA-BB-CC-DD-EE-FF, the form Lanyard stores and shows. */
+const storedMac = (mac: string): string => mac.toUpperCase().replace(/:/g, '-');
+const inRange = (ip: string, range: string): boolean => {
+  const [a, b] = range.split('-').map((s) => parseIp(s)!);
+  const v = parseIp(ip);
+  return v !== undefined && v >= a! && v <= b!;
+};
+
+let dir = '';
+const topologies: Topology[] = [];
+const daemons: NsDaemon[] = [];
+
+/** A fresh config + database directory and the daemon in `topo`'s server namespace, with `devices` registered first. */
+async function daemonFor(topo: Topology, name: string, scopes: Record<string, ScopeSpec>, devices: readonly { mac: string; cls: string }[], directNetwork: string | null = 'DCPS'): Promise<NsDaemon> {
+  const d = path.join(dir, name);
+  const config = path.join(d, 'lanyard.yaml');
+  const db = path.join(d, 'lanyard.db');
+  mkdirSync(d, { recursive: true });
+  writeDhcpConfig(config, { base: BASE, dataDir: d, serverId: SERVER, directNetwork, scopes });
+  const env = { ...process.env, LANYARD_LOOPBACK_SECRET: 'dhcp-interop-secret' };
+  for (const dev of devices) {
+    const r = await runCli(['devices', 'add', dev.mac, '--class', dev.cls, '--owner', `owner of ${dev.mac}`, '--db', db, '--config', config], env);
+    if (r.code !== 0) throw new Error(`devices add ${dev.mac} failed: ${r.stderr}`);
+  }
+  const daemon = await startLanyardIn(topo.server, { cli: CLI, config, db });
+  daemons.push(daemon);
+  return daemon;
+}
+
+interface Holder {
+  mac: string | null;
+  source: string;
+  heldFrom: number;
+  heldUntil: number | null;
+}
+
+async function who(daemon: NsDaemon, ip: string, at: number): Promise<Holder[]> {
+  const r = await daemon.cli(['audit', 'who', '--ip', ip, '--at', new Date(at).toISOString(), '--json']);
+  if (r.code !== 0) throw new Error(`audit who failed: ${r.stderr}`);
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Holder);
+}
+
+/** Polls `check` (bounded) until it returns true; the daemon batches its store writes. */
+async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await sleep(100);
+  }
+  return check();
+}
+
+/** Runs the three clients at once (one per client namespace) and records when each was bound. */
+async function cycleAll(topo: Topology): Promise<(ClientCycle & { mac: string; boundAt: number })[]> {
+  return Promise.all(
+    CLIENT_KINDS.map(async (kind, i) => {
+      const side = topo.clients[i]!;
+      const client = new DhcpClient(kind, side, path.join(dir, `${topo.tag}-${kind}`));
+      let boundAt = 0;
+      const c = await clientCycle(client, () => (boundAt = Date.now()));
+      return { ...c, mac: side.mac, boundAt };
+    }),
+  );
+}
+
+/** The lease, renewal and release of each client, and what the store says about them afterwards. */
+async function checkCycles(daemon: NsDaemon, cycles: Awaited<ReturnType<typeof cycleAll>>, scope: ScopeSpec): Promise<void> {
+  for (const c of cycles) {
+    const context = `${c.kind}: events ${JSON.stringify(c.events)}\n${c.output.slice(-2000)}\n${daemon.logs().slice(-3000)}`;
+    expect(c.lease, context).not.toBeNull();
+    const l = c.lease!;
+    expect(inRange(l.ip, scope.pools[0]!), `${c.kind} got ${l.ip}, outside ${scope.pools[0]}`).toBe(true);
+    expect(l.mask).toBe('255.255.255.0');
+    expect(l.routers).toEqual([scope.router]);
+    expect(l.dns).toEqual(scope.dns);
+    expect(l.serverId).toBe(SERVER);
+    expect(l.leaseSeconds).toBe(scope.leaseTime);
+    expect(c.renewed?.ip, `${c.kind} renewal: ${context}`).toBe(l.ip);
+    expect(c.released, `${c.kind} release: ${context}`).not.toBeNull();
+  }
+  expect(new Set(cycles.map((c) => c.lease!.ip)).size).toBe(cycles.length);
+  // The store: while bound, "who had IP X" names the client's MAC from a DHCP binding; after the
+  // RELEASE (RFC 2131 §4.4.6) that binding is closed and nobody holds the address.
+  for (const c of cycles) {
+    const ip = c.lease!.ip;
+    const closed = await eventually(async () => {
+      const h = await who(daemon, ip, c.boundAt);
+      return h.length === 1 && h[0]!.mac === storedMac(c.mac) && h[0]!.source === 'dhcp' && h[0]!.heldUntil !== null;
+    });
+    expect(closed, `${c.kind} ${ip}: ${JSON.stringify(await who(daemon, ip, c.boundAt))}`).toBe(true);
+    expect(await who(daemon, ip, Date.now())).toEqual([]);
+  }
+}
+
+describe.skipIf(why !== null)(`DHCP serve mode with dhclient, udhcpc, dhcpcd and dhcrelay in network namespaces${why === null ? '' : ` — skipped: ${why}`}`, () => {
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'lanyard-dhcp-interop-'));
+  });
+  afterAll(async () => {
+    for (const d of daemons) await d.stop();
+    for (const t of topologies) await t.destroy();
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('through dhcrelay (giaddr)', () => {
+    let topo: Topology;
+    let daemon: NsDaemon;
+    let capture: NsProcess;
+    const pcap = (): string => path.join(dir, 'relay.pcap');
+
+    beforeAll(async () => {
+      // Clients 0-2: the three kinds; 3: a school device on the wrong LAN; 4, 5: the restart pair.
+      topo = new Topology({ kind: 'relay', clients: 6 });
+      topologies.push(topo);
+      const devices = [
+        ...topo.clients.slice(0, 3).map((c) => ({ mac: c.mac, cls: BYOD_CLASS })),
+        { mac: topo.clients[3]!.mac, cls: DCPS_CLASS },
+        ...topo.clients.slice(4).map((c) => ({ mac: c.mac, cls: BYOD_CLASS })),
+      ];
+      daemon = await daemonFor(topo, 'relay', { DCPS, BYOD }, devices);
+      // What the server receives, for the fingerprint check (immediate mode and -U: each packet is
+      // written as it comes, so stopping tcpdump loses none).
+      capture = topo.server.spawn('tcpdump', ['-i', topo.serverIf, '--immediate-mode', '-U', '-n', '-s', '0', '-w', pcap(), 'udp', 'port', '67'], { timeoutMs: 300_000 });
+      startRelay({ ns: topo.relay!, downIf: topo.relayDownIf!, upIf: topo.relayUpIf! }, SERVER, path.join(dir, 'relay'));
+      await sleep(500); // dhcrelay and tcpdump open their sockets
+    });
+
+    let cycles: Awaited<ReturnType<typeof cycleAll>> = [];
+    let wrongNetwork: Awaited<ReturnType<DhcpClient['obtain']>> | undefined;
+
+    it('dhclient, udhcpc and dhcpcd each lease from the relayed LAN pool, renew and release; the store shows the lease and its end', async () => {
+      const odd = new DhcpClient('udhcpc', topo.clients[3]!, path.join(dir, 'wrong-network'));
+      [cycles, wrongNetwork] = await Promise.all([cycleAll(topo), odd.obtain(15_000).finally(() => odd.stop())]);
+      await checkCycles(daemon, cycles, BYOD);
+    }, 90_000);
+
+    it('refuses a school device that asks from the BYOD LAN (network check)', () => {
+      expect(wrongNetwork, 'a DCPS-class device must get no lease through the BYOD relay').toBeNull();
+      expect(daemon.proc.exited()).toBe(false);
+    });
+
+    it("tells the three clients' fingerprints apart (DISCOVERs as the server received them)", async () => {
+      await sleep(300);
+      await capture.stop();
+      const discovers = readPcapUdp(pcap())
+        .map((b) => decodeDhcp(b))
+        .flatMap((d) => (d.ok && messageType(d.packet) === DHCP_MESSAGE_TYPES.DISCOVER ? [d.packet] : []));
+      const byMac = new Map<string, DhcpFingerprint>();
+      for (const p of discovers) {
+        const mac = hardwareAddress(p);
+        if (mac !== undefined && !byMac.has(mac)) byMac.set(mac, fingerprintOf(p));
+      }
+      const fps = cycles.map((c) => byMac.get(storedMac(c.mac)));
+      expect(fps.every((f) => f !== undefined), `DISCOVERs seen from ${[...byMac.keys()].join(', ')}`).toBe(true);
+      const keys = fps.map((f) => fingerprintKey(f!));
+      expect(new Set(keys).size, keys.join(' | ')).toBe(3);
+    });
+
+    it('keeps leases across a daemon restart: a client comes back to the same address', async () => {
+      const [a, b] = [topo.clients[4]!, topo.clients[5]!].map((s) => new DhcpClient('udhcpc', s, path.join(dir, 'restart')));
+      // A first, then B: B holds the later address, which a server that forgot would give to whoever asks first.
+      const la = await a!.obtain();
+      const lb = await b!.obtain();
+      expect(la, a!.output()).not.toBeNull();
+      expect(lb, b!.output()).not.toBeNull();
+      await a!.abandon();
+      await b!.abandon();
+      const code = await daemon.stop();
+      expect(code).toBe(0);
+      daemon = await startLanyardIn(topo.server, { cli: CLI, config: daemon.config, db: daemon.db });
+      daemons.push(daemon);
+      const lb2 = await b!.obtain();
+      const la2 = await a!.obtain();
+      expect(lb2?.ip, b!.output()).toBe(lb!.ip);
+      expect(la2?.ip, a!.output()).toBe(la!.ip);
+      await a!.stop();
+      await b!.stop();
+    }, 60_000);
+  });
+
+  describe('on a directly attached LAN', () => {
+    let topo: Topology;
+    let daemon: NsDaemon;
+
+    beforeAll(async () => {
+      // Clients 0-2: the three kinds; 3: the crafted client.
+      topo = new Topology({ kind: 'direct', clients: 4 });
+      topologies.push(topo);
+      daemon = await daemonFor(topo, 'direct', { DCPS, BYOD }, topo.clients.map((c) => ({ mac: c.mac, cls: DCPS_CLASS })));
+    });
+
+    it('dhclient, udhcpc and dhcpcd each lease from the LAN pool, renew and release; the store shows the lease and its end', async () => {
+      await checkCycles(daemon, await cycleAll(topo), DCPS);
+    }, 90_000);
+
+    it('ignores a REQUEST that names another server', async () => {
+      const probe = topo.clients[3]!;
+      // The crafted client sends from a socket, so it needs an address, and a route for the limited
+      // broadcast that real clients send to (RFC 2131 §4.1; the namespace has no default route).
+      probe.ns.ip('addr', 'add', '10.99.0.250/24', 'dev', probe.iface);
+      probe.ns.ip('route', 'add', '255.255.255.255/32', 'dev', probe.iface);
+      const r = await probeForeignRequest(probe.ns, { mac: probe.mac, to: '255.255.255.255', foreignServer: '10.99.0.77', listenMs: 1500 });
+      // The DISCOVER shows the server answers this client at all; the REQUEST for 10.99.0.77 gets nothing.
+      expect(r.offer, daemon.logs().slice(-3000)).not.toBeNull();
+      expect(r.offer!.serverId).toBe(SERVER);
+      expect(r.afterForeignRequest).toEqual([]);
+      expect(await who(daemon, r.offer!.yiaddr, Date.now())).toEqual([]);
+      expect(daemon.proc.exited()).toBe(false);
+    }, 30_000);
+
+    it('with a two-address pool, a third client gets nothing and the daemon carries on', async () => {
+      await daemon.stop();
+      const small: ScopeSpec = { ...DCPS, pools: ['10.99.0.100-10.99.0.101'] };
+      daemon = await daemonFor(topo, 'exhaust', { DCPS: small, BYOD }, topo.clients.map((c) => ({ mac: c.mac, cls: DCPS_CLASS })));
+      const clients = topo.clients.slice(0, 3).map((s) => new DhcpClient('udhcpc', s, path.join(dir, 'exhaust')));
+      const first = await clients[0]!.obtain();
+      const second = await clients[1]!.obtain();
+      expect(first, clients[0]!.output()).not.toBeNull();
+      expect(second, clients[1]!.output()).not.toBeNull();
+      expect(new Set([first!.ip, second!.ip])).toEqual(new Set(['10.99.0.100', '10.99.0.101']));
+      const third = await clients[2]!.obtain(12_000);
+      expect(third, 'the pool has two addresses, both leased').toBeNull();
+      // Still serving: the first client renews its lease (a unicast REQUEST, RFC 2131 §4.4.5).
+      expect(daemon.proc.exited()).toBe(false);
+      const renewed = await clients[0]!.renew();
+      expect(renewed?.ip, daemon.logs().slice(-3000)).toBe(first!.ip);
+      // Exhaustion is logged.
+      expect(daemon.logs()).toMatch(/exhaust/i);
+      for (const c of clients) await c.stop();
+    }, 60_000);
+  });
+});
