@@ -15,6 +15,7 @@ import { readChains } from './audit/chain.js';
 import { alertEntry, appendAuditEntries, type AuditEntry } from './audit/log.js';
 import { schedulePurge } from './audit/retention.js';
 import { DeviceCache } from './cache/decision-cache.js';
+import { startDhcpService, type DhcpService } from './dhcp/service.js';
 import type { LanyardConfig } from './config/types.js';
 import type { Logger } from './log.js';
 import { LatencyHistogram } from './metrics/histogram.js';
@@ -56,6 +57,10 @@ export interface Daemon {
   readonly acctPort: number;
   /** The admin API's TCP port, or null when api.enabled is false. */
   readonly apiPort: number | null;
+  /** The DHCP UDP port, or null when dhcp.mode is off. */
+  readonly dhcpPort: number | null;
+  /** The DHCP service (leases, counters), or null when dhcp.mode is off. */
+  readonly dhcp: DhcpService | null;
   readonly runtime: RadiusRuntime;
   readonly db: Database.Database;
   readonly devices: SqliteDeviceRepository;
@@ -159,12 +164,25 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
   const acct = new RadiusListener('acct', () => runtime, radiusLog);
   let authPort: number;
   let acctPort: number;
+  let dhcp: DhcpService | null = null;
   try {
     authPort = await auth.bind(config.radius.bind, config.radius.authPort);
     acctPort = await acct.bind(config.radius.bind, config.radius.acctPort);
+    // DHCP (docs/dhcp.md): refusals and fingerprint alerts go to the audit log like RADIUS alerts.
+    dhcp = await startDhcpService(config, {
+      db,
+      devices: cache,
+      audit: (entry) => void auditRows.push(entry),
+      now,
+      log,
+      storeError,
+    });
   } catch (e) {
     await auth.close();
     await acct.close();
+    decisions.close();
+    accounting.close();
+    auditRows.close();
     db.close();
     throw e;
   }
@@ -219,6 +237,7 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     await api?.close();
     await auth.close();
     await acct.close();
+    await dhcp?.close();
     // Flushing settles every waiting accounting request (their responses are unsendable now;
     // the NAS retransmits to the next instance).
     decisions.close();
@@ -242,6 +261,7 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
         sessions,
         runtime: () => runtime,
         radiusPorts: () => ({ authPort, acctPort }),
+        dhcpCounters: () => dhcp?.counters ?? null,
         syncCache: () => void syncCache(),
         syncCacheInChunks: async () => void (await cache.catchUpInChunks(devices)),
         log,
@@ -288,6 +308,8 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     authPort,
     acctPort,
     apiPort,
+    dhcpPort: dhcp?.port ?? null,
+    dhcp,
     runtime,
     db,
     devices,
@@ -304,6 +326,8 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
       if (next.events.flushIntervalMs !== config.events.flushIntervalMs || next.events.batchSize !== config.events.batchSize) {
         notes.push('events.flushIntervalMs/batchSize changed: take effect at the next restart');
       }
+      if (dhcp !== null) notes.push(...dhcp.reload(next));
+      else if (next.dhcp.mode !== 'off') notes.push('dhcp.mode changed: takes effect at the next restart');
       runtime.state = buildRadiusState(next); // one assignment: a packet sees the old or the new state
       const purgeAtChanged = next.audit.purgeAt !== auditSettings.purgeAt;
       auditSettings = next.audit; // retention days apply to the next purge

@@ -9,6 +9,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { DROP_CAUSES } from '../radius/drops.js';
 import type { RadiusRuntime } from '../radius/exchange.js';
+import type { DhcpCounters } from '../dhcp/listener.js';
 
 /** Decision latency bucket bounds, seconds (the RADIUS budget is ~1 ms; timeouts start near 1 s). */
 export const LATENCY_BUCKETS_S = [
@@ -29,6 +30,13 @@ export const METRIC_NAMES = {
   queueFailures: 'lanyard_event_write_failures_total',
   apiRequests: 'lanyard_api_requests_total',
   apiAuthFailures: 'lanyard_api_auth_failures_total',
+  dhcpReceived: 'lanyard_dhcp_received_total',
+  dhcpMessages: 'lanyard_dhcp_messages_total',
+  dhcpReplies: 'lanyard_dhcp_replies_total',
+  dhcpSilences: 'lanyard_dhcp_unanswered_total',
+  dhcpDropped: 'lanyard_dhcp_dropped_total',
+  dhcpRefusals: 'lanyard_dhcp_refusals_total',
+  dhcpFingerprintAlerts: 'lanyard_dhcp_fingerprint_alerts_total',
 } as const;
 
 export interface AdminMetrics {
@@ -60,9 +68,31 @@ function mirroredCounter<L extends string>(
   });
 }
 
-export function createAdminMetrics(runtime: () => RadiusRuntime | null): AdminMetrics {
+/** The DHCP counters (docs/dhcp.md "Counters"), read at scrape time like the RADIUS ones. */
+function dhcpMetrics(registry: Registry, dhcp: () => DhcpCounters | null): void {
+  const byLabel = <L extends string>(label: L, pick: (c: DhcpCounters) => Record<string, number>) => () => {
+    const c = dhcp();
+    return c === null ? null : Object.entries(pick(c)).map(([k, v]): [Partial<Record<L, string>>, number] => [{ [label]: k } as Partial<Record<L, string>>, v]);
+  };
+  mirroredCounter(registry, METRIC_NAMES.dhcpReceived, 'DHCP datagrams received.', [], () => {
+    const c = dhcp();
+    return c === null ? null : [[{}, c.received]];
+  });
+  mirroredCounter(registry, METRIC_NAMES.dhcpMessages, 'DHCP client messages by type.', ['type'], byLabel('type', (c) => c.messages));
+  mirroredCounter(registry, METRIC_NAMES.dhcpReplies, 'DHCP replies sent by type (offer, ack, nak).', ['type'], byLabel('type', (c) => c.replies));
+  mirroredCounter(registry, METRIC_NAMES.dhcpSilences, 'DHCP requests deliberately left unanswered, by reason.', ['reason'], byLabel('reason', (c) => c.silences));
+  mirroredCounter(registry, METRIC_NAMES.dhcpDropped, 'DHCP datagrams dropped before the engine, by reason.', ['reason'], byLabel('reason', (c) => c.drops));
+  mirroredCounter(registry, METRIC_NAMES.dhcpRefusals, 'Leases refused by the network check, by reason.', ['reason'], byLabel('reason', (c) => c.refusals));
+  mirroredCounter(registry, METRIC_NAMES.dhcpFingerprintAlerts, 'Registered devices whose DHCP fingerprint changed OS family.', [], () => {
+    const c = dhcp();
+    return c === null ? null : [[{}, c.fingerprintAlerts]];
+  });
+}
+
+export function createAdminMetrics(runtime: () => RadiusRuntime | null, dhcp: () => DhcpCounters | null = () => null): AdminMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'lanyard_' });
+  dhcpMetrics(registry, dhcp);
 
   mirroredCounter(registry, METRIC_NAMES.received, 'RADIUS datagrams received on the auth and accounting ports.', [], () => {
     const rt = runtime();

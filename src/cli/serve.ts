@@ -13,6 +13,7 @@ interface ServeOptions {
   authPort?: number;
   acctPort?: number;
   apiPort?: number;
+  dhcpPort?: number;
   logLevel?: string;
 }
 
@@ -25,6 +26,7 @@ export function registerServe(program: Command): void {
     .option('--auth-port <n>', 'RADIUS authentication port; 0 picks a free one', parsePort)
     .option('--acct-port <n>', 'RADIUS accounting port; 0 picks a free one', parsePort)
     .option('--api-port <n>', 'admin HTTP API port (overrides api.port); 0 picks a free one', parsePort)
+    .option('--dhcp-port <n>', 'DHCP server port (overrides dhcp.port) when dhcp.mode is serve or listen; 0 picks a free one', parsePort)
     .option('--log-level <level>', 'override log.level (fatal, error, warn, info, debug, trace, silent)')
     .action(runAction(serve));
 }
@@ -36,6 +38,7 @@ async function serve(opts: ServeOptions): Promise<void> {
     ...(opts.authPort === undefined ? {} : { authPort: opts.authPort }),
     ...(opts.acctPort === undefined ? {} : { acctPort: opts.acctPort }),
     ...(opts.apiPort === undefined ? {} : { apiPort: opts.apiPort }),
+    ...(opts.dhcpPort === undefined ? {} : { dhcpPort: opts.dhcpPort }),
   };
   const config = loadConfig(file, { overrides, generateSecrets: true });
   const log = createLogger(opts.logLevel ?? config.log.level);
@@ -50,6 +53,7 @@ async function serve(opts: ServeOptions): Promise<void> {
       daemon.apiPort === null
         ? '  admin API off (api.enabled: false)'
         : `  admin API http://${config.api.bind.includes(':') ? `[${config.api.bind}]` : config.api.bind}:${daemon.apiPort} (docs at /docs)`,
+      ...(daemon.dhcpPort === null ? [] : [`  DHCP ${config.dhcp.mode} udp ${config.dhcp.bind}:${daemon.dhcpPort} (${config.dhcp.scopes.map((sc) => sc.network).join(', ')})`]),
       `  config:   ${config.source}`,
       `  database: ${config.store.database}`,
       `  devices:  ${daemon.runtime.cache.size} in the cache`,
@@ -57,7 +61,7 @@ async function serve(opts: ServeOptions): Promise<void> {
       '',
     ].join('\n'),
   );
-  log.info({ authPort: daemon.authPort, acctPort: daemon.acctPort, apiPort: daemon.apiPort, devices: daemon.runtime.cache.size }, 'started');
+  log.info({ authPort: daemon.authPort, acctPort: daemon.acctPort, apiPort: daemon.apiPort, dhcpPort: daemon.dhcpPort, devices: daemon.runtime.cache.size }, 'started');
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -94,6 +98,17 @@ async function serve(opts: ServeOptions): Promise<void> {
         duplicatesResent: rt.counters.duplicatesResent,
         eventsQueued: rt.decisions.pending,
         cacheSize: rt.cache.size,
+        ...(daemon.dhcp === null
+          ? {}
+          : {
+              dhcp: {
+                received: daemon.dhcp.counters.received,
+                replies: daemon.dhcp.counters.replies,
+                unanswered: Object.fromEntries(Object.entries(daemon.dhcp.counters.silences).filter(([, n]) => n > 0)),
+                drops: Object.fromEntries(Object.entries(daemon.dhcp.counters.drops).filter(([, n]) => n > 0)),
+                leases: daemon.dhcp.table.size,
+              },
+            }),
         latencyUs: { p50: h.percentileSince(since, 50), p99: h.percentileSince(since, 99), p999: h.percentileSince(since, 99.9), count: h.count - sinceCount },
       },
       'stats',

@@ -13,6 +13,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { isAlias, isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { LanyardError, type ErrorCode } from '../errors.js';
 import { checkPolicy, compilePolicy, deepFreeze, NAME_HINT, NAME_PATTERN, parseAddressOrCidr, type PolicyProblem } from '../policy/compile.js';
+import { checkDhcp, compileDhcp } from '../dhcp/config.js';
 import { ConfigSchema, type RawConfig, type RawNasClient } from './schema.js';
 import { resolveSecret } from './secrets.js';
 import type { ConfigOverrides, LanyardConfig, LogConfig, NasClientConfig } from './types.js';
@@ -405,6 +406,8 @@ export function loadConfigText(text: string, file: string, opts: LoadOptions = {
     }
   }
 
+  if (policyOk && !badSections.has('dhcp')) problems.push(...checkDhcp(raw));
+
   // Names are checked even where a section has other problems (checkPolicy repeats them: dedupe).
   for (const at of [['radius', 'clients'], ['destinations'], ['profiles'], ['networks'], ['classes']] as const) {
     const section = at.reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), data);
@@ -477,16 +480,17 @@ export function loadConfigText(text: string, file: string, opts: LoadOptions = {
 
   // 6. Overrides (from the command line, after validation)
   const overrideProblems: Problem[] = [];
-  const port = (key: 'authPort' | 'acctPort' | 'apiPort', fallback: number): number => {
+  const port = (key: 'authPort' | 'acctPort' | 'apiPort' | 'dhcpPort', fallback: number): number => {
     const v = opts.overrides?.[key];
     if (v === undefined) return fallback;
-    const at = key === 'apiPort' ? ['api', 'port'] : ['radius', key];
+    const at = key === 'apiPort' ? ['api', 'port'] : key === 'dhcpPort' ? ['dhcp', 'port'] : ['radius', key];
     if (!Number.isInteger(v) || v < 0 || v > 65535) overrideProblems.push({ path: at, message: `the override ${v} is not a port number from 0 to 65535` });
     return v;
   };
   const authPort = port('authPort', raw.radius?.authPort ?? DEFAULTS.authPort);
   const acctPort = port('acctPort', raw.radius?.acctPort ?? DEFAULTS.acctPort);
   const apiPort = port('apiPort', raw.api?.port ?? DEFAULTS.apiPort);
+  const dhcpPort = opts.overrides?.dhcpPort === undefined ? undefined : port('dhcpPort', opts.overrides.dhcpPort);
   if (overrideProblems.length === 0 && authPort !== 0 && authPort === acctPort) {
     overrideProblems.push({ path: ['radius', 'acctPort'], message: `must differ from authPort (both are ${authPort} after overrides)` });
   }
@@ -534,6 +538,7 @@ export function loadConfigText(text: string, file: string, opts: LoadOptions = {
       },
       purgeAt: raw.audit?.purgeAt ?? DEFAULTS.auditPurgeAt,
     },
+    dhcp: compileDhcp(raw, dhcpPort),
     policy: compilePolicy(raw),
     notices,
     warnings,

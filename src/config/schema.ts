@@ -104,16 +104,6 @@ export const UnknownDevicesSchema = Type.Union(
   { 'x-hint': '"reject", or { admitAs: <class name> }' },
 );
 
-export const NetworkSchema = Type.Object(
-  {
-    description: Type.Optional(Text),
-    vlan: Type.Integer({ minimum: 1, maximum: 4094 }),
-    ssids: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true })),
-    unknownDevices: Type.Optional(UnknownDevicesSchema),
-  },
-  closed,
-);
-
 /** Seconds as a whole number, or a duration such as "8h", "30m", "1d", "1h30m". */
 export const DurationSchema = Type.Union(
   [
@@ -121,6 +111,66 @@ export const DurationSchema = Type.Union(
     Type.String({ pattern: '^(?=[0-9])([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$' }),
   ],
   { 'x-hint': 'a number of seconds (0 for none) or a duration such as 8h, 30m, 1d or 1h30m' },
+);
+
+const Ipv4Text = Type.String({ minLength: 1, maxLength: 15, 'x-hint': 'an IPv4 address such as 10.20.10.1' });
+
+/** A network's DHCP scope (docs/dhcp.md): used when dhcp.mode is serve. */
+export const NetworkDhcpSchema = Type.Object(
+  {
+    subnet: Type.String({ minLength: 1, 'x-hint': 'an IPv4 subnet such as 10.20.10.0/24' }),
+    pools: Type.Array(
+      Type.String({ pattern: '^[0-9.]+-[0-9.]+$', 'x-hint': 'an address range such as 10.20.10.100-10.20.10.199' }),
+      { minItems: 1, uniqueItems: true },
+    ),
+    router: Type.Optional(Ipv4Text),
+    dns: Type.Optional(Type.Array(Ipv4Text, { uniqueItems: true, maxItems: 8 })),
+    domain: Type.Optional(
+      Type.String({ pattern: '^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$', 'x-hint': 'a DNS domain name such as school.example' }),
+    ),
+    leaseTime: Type.Optional(DurationSchema),
+    reservations: Type.Optional(
+      named(
+        Type.Object(
+          {
+            mac: Type.String({ minLength: 1, 'x-hint': 'a MAC address such as AA-BB-CC-00-00-01' }),
+            ip: Ipv4Text,
+            description: Type.Optional(Text),
+          },
+          closed,
+        ),
+      ),
+    ),
+  },
+  closed,
+);
+
+export const NetworkSchema = Type.Object(
+  {
+    description: Type.Optional(Text),
+    vlan: Type.Integer({ minimum: 1, maximum: 4094 }),
+    ssids: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true })),
+    unknownDevices: Type.Optional(UnknownDevicesSchema),
+    dhcp: Type.Optional(NetworkDhcpSchema),
+  },
+  closed,
+);
+
+export const DHCP_MODES = ['off', 'serve', 'listen'] as const;
+
+/** The DHCP service (docs/dhcp.md, docs/configuration.md "dhcp"). */
+export const DhcpSchema = Type.Object(
+  {
+    mode: Type.Optional(literalUnion(DHCP_MODES, `one of ${DHCP_MODES.join(', ')}`)),
+    bind: Type.Optional(Type.String({ minLength: 1 })),
+    port: Type.Optional(Port),
+    serverId: Type.Optional(Type.Union([Ipv4Text, Type.Null()], { 'x-hint': 'an IPv4 address, or null' })),
+    directNetwork: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()], { 'x-hint': 'the name of a network, or null' })),
+    offerHoldSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+    declineHoldSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 * 86400 })),
+    checkDevices: Type.Optional(Type.Boolean()),
+  },
+  closed,
 );
 
 export const ClassSchema = Type.Object(
@@ -205,6 +255,7 @@ export const ConfigSchema = Type.Object(
     ),
     api: Type.Optional(ApiSchema),
     audit: Type.Optional(AuditSchema),
+    dhcp: Type.Optional(DhcpSchema),
     destinations: Type.Optional(named(DestinationSchema)),
     profiles: named(ProfileSchema, { minProperties: 1 }),
     networks: named(NetworkSchema, { minProperties: 1 }),
@@ -216,3 +267,5 @@ export const ConfigSchema = Type.Object(
 export type RawConfig = Static<typeof ConfigSchema>;
 export type RawSecret = Static<typeof SecretSchema>;
 export type RawNasClient = Static<typeof NasClientSchema>;
+export type RawNetworkDhcp = Static<typeof NetworkDhcpSchema>;
+export type RawDhcp = Static<typeof DhcpSchema>;

@@ -79,6 +79,60 @@ export interface AuditConfig {
   readonly purgeAt: string;
 }
 
+/** An address range of a DHCP pool, both ends included (addresses as unsigned 32-bit numbers). */
+export interface DhcpRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** A static DHCP reservation (a printer, a server): this MAC always gets this address. */
+export interface DhcpReservation {
+  readonly name: string;
+  /** The MAC as a 48-bit number (policy/mac.ts). */
+  readonly mac: number;
+  readonly ip: number;
+}
+
+/** One network's DHCP scope (networks.<name>.dhcp). Addresses are unsigned 32-bit numbers. */
+export interface DhcpScope {
+  /** The network's name (a key of policy.networks). */
+  readonly network: string;
+  readonly vlan: number;
+  readonly subnet: number;
+  readonly prefix: number;
+  readonly mask: number;
+  readonly broadcast: number;
+  readonly pools: readonly DhcpRange[];
+  /** Option 3 (RFC 2132 §3.5), or null for none. */
+  readonly router: number | null;
+  /** Option 6 (RFC 2132 §3.8). */
+  readonly dns: readonly number[];
+  /** Option 15 (RFC 2132 §3.17), or null. */
+  readonly domain: string | null;
+  /** Seconds (option 51). */
+  readonly leaseTime: number;
+  readonly reservations: readonly DhcpReservation[];
+}
+
+/** The DHCP service (docs/dhcp.md). */
+export interface DhcpConfig {
+  /** off: no socket; serve: answer; listen: record relayed traffic, never answer. */
+  readonly mode: 'off' | 'serve' | 'listen';
+  readonly bind: string;
+  /** 0 = pick a free port (tests). */
+  readonly port: number;
+  /** Option 54 and siaddr (RFC 2131 §4.3.1), or null (listen mode). */
+  readonly serverId: number | null;
+  /** Network whose subnet is attached to this host (requests with giaddr 0), or null. */
+  readonly directNetwork: string | null;
+  readonly offerHoldSeconds: number;
+  readonly declineHoldSeconds: number;
+  /** Refuse leases that contradict the device's RADIUS decision (issue 4 item 3). */
+  readonly checkDevices: boolean;
+  /** Every network with a dhcp section, in file order. */
+  readonly scopes: readonly DhcpScope[];
+}
+
 export interface LogConfig {
   readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -94,6 +148,7 @@ export interface LanyardConfig {
   readonly log: LogConfig;
   readonly api: ApiConfig;
   readonly audit: AuditConfig;
+  readonly dhcp: DhcpConfig;
   readonly policy: Policy;
   /** Human-readable notes produced while loading (e.g. "secret generated at ..."), for the CLI to print. */
   readonly notices: readonly string[];
@@ -108,4 +163,6 @@ export interface ConfigOverrides {
   readonly acctPort?: number;
   /** serve --api-port (0 = pick a free one). */
   readonly apiPort?: number;
+  /** serve --dhcp-port (0 = pick a free one). */
+  readonly dhcpPort?: number;
 }

@@ -263,6 +263,40 @@ export const MIGRATIONS: readonly string[] = [
            method, randomised, latency_us, person
     FROM audit_log WHERE kind = 'decision';
   `,
+  // DHCP serve/listen mode (issue 4, docs/dhcp.md): the current lease of each address, and the
+  // DHCP fingerprints seen per MAC (one row per distinct fingerprint: its history). A bound
+  // lease also writes a row in ip_bindings (source 'dhcp', binding_row here) so "who had IP X
+  // at T" works from DHCP alone. Times are epoch ms.
+  `
+  CREATE TABLE dhcp_leases (
+    ip          TEXT PRIMARY KEY,                -- dotted decimal, as in ip_bindings
+    network     TEXT NOT NULL,                   -- config networks.<name>
+    mac         TEXT NOT NULL,                   -- chaddr, AA-BB-CC-DD-EE-FF
+    client_id   TEXT,                            -- option 61 as hex (RFC 2132 §9.14), NULL when absent
+    hostname    TEXT,                            -- option 12
+    state       TEXT NOT NULL CHECK (state IN ('offered', 'bound', 'released', 'expired', 'declined')),
+    starts      INTEGER NOT NULL,
+    expires     INTEGER NOT NULL,                -- end of the lease, the offer or the quarantine
+    binding_row INTEGER                          -- the ip_bindings row of the current holding
+  ) WITHOUT ROWID;
+  CREATE INDEX dhcp_leases_mac ON dhcp_leases (mac);
+
+  CREATE TABLE dhcp_fingerprints (
+    id            INTEGER PRIMARY KEY,
+    mac           TEXT NOT NULL,
+    fp_key        TEXT NOT NULL,                 -- the fingerprint's canonical text (codec fingerprintKey)
+    params        TEXT,                          -- option 55 codes in order, comma-separated
+    vendor_class  TEXT,                          -- option 60
+    hostname      TEXT,                          -- option 12
+    client_id_type INTEGER,                      -- first octet of option 61
+    family        TEXT,                          -- OS family the table maps it to, NULL = unknown
+    first_seen    INTEGER NOT NULL,
+    last_seen     INTEGER NOT NULL,
+    seen          INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (mac, fp_key)
+  );
+  CREATE INDEX dhcp_fingerprints_mac_last ON dhcp_fingerprints (mac, last_seen);
+  `,
 ];
 
 /** The schema version this build writes. */
