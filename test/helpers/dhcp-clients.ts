@@ -315,6 +315,18 @@ export interface NsDaemon {
   cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** SIGTERM, bounded; resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** The DHCP counters of the SIGUSR2 stats line (src/cli/serve.ts), or null when none came within 3 s. */
+  dhcpStats(): Promise<DhcpStats | null>;
+}
+
+/** The `dhcp` object of the daemon's SIGUSR2 stats line. */
+export interface DhcpStats {
+  readonly received: number;
+  readonly replies: Readonly<Record<string, number>>;
+  /** Requests answered with silence, by reason (only the non-zero ones). */
+  readonly unanswered: Readonly<Record<string, number>>;
+  readonly drops: Readonly<Record<string, number>>;
+  readonly leases: number;
 }
 
 /**
@@ -339,6 +351,24 @@ export async function startLanyardIn(ns: Netns, opts: { cli: string; config: str
     async stop() {
       const r = await proc.stop(10_000);
       return r.code;
+    },
+    async dhcpStats() {
+      const from = proc.stderr().length;
+      proc.signal('SIGUSR2');
+      const deadline = Date.now() + 3000;
+      while (Date.now() < deadline) {
+        for (const line of proc.stderr().slice(from).split('\n')) {
+          if (!line.includes('"stats"')) continue;
+          try {
+            const j = JSON.parse(line) as { msg?: string; dhcp?: DhcpStats };
+            if (j.msg === 'stats' && j.dhcp !== undefined) return j.dhcp;
+          } catch {
+            /* a partial line: read again */
+          }
+        }
+        await sleep(50);
+      }
+      return null;
     },
   };
 }

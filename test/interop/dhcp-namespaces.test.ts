@@ -28,6 +28,8 @@ import {
   type NsDaemon,
   type ScopeSpec,
 } from '../helpers/dhcp-clients.js';
+import { openDatabase } from '../../src/store/db.js';
+import { SqliteLeaseRepository } from '../../src/store/leases.js';
 import { CLI, runCli } from '../helpers/daemon.js';
 import { netnsUnavailable, sleep, Topology, type NsProcess } from '../helpers/netns.js';
 
@@ -174,6 +176,7 @@ describe.skipIf(why !== null)(`DHCP serve mode with dhclient, udhcpc, dhcpcd and
 
     let cycles: Awaited<ReturnType<typeof cycleAll>> = [];
     let wrongNetwork: Awaited<ReturnType<DhcpClient['obtain']>> | undefined;
+    const started = Date.now();
 
     it('dhclient, udhcpc and dhcpcd each lease from the relayed LAN pool, renew and release; the store shows the lease and its end', async () => {
       const odd = new DhcpClient('udhcpc', topo.clients[3]!, path.join(dir, 'wrong-network'));
@@ -181,9 +184,13 @@ describe.skipIf(why !== null)(`DHCP serve mode with dhclient, udhcpc, dhcpcd and
       await checkCycles(daemon, cycles, BYOD);
     }, 90_000);
 
-    it('refuses a school device that asks from the BYOD LAN (network check)', () => {
+    it('refuses a school device that asks from the BYOD LAN, and records why (network check)', async () => {
       expect(wrongNetwork, 'a DCPS-class device must get no lease through the BYOD relay').toBeNull();
       expect(daemon.proc.exited()).toBe(false);
+      expect((await daemon.dhcpStats())?.unanswered.refused ?? 0).toBeGreaterThan(0);
+      const r = await daemon.cli(['audit', 'rejections', '--from', new Date(started).toISOString(), '--to', 'now', '--mac', topo.clients[3]!.mac, '--json']);
+      const reasons = r.stdout.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { reason: string }).reason);
+      expect(reasons, r.stderr).toContain('wrong-network');
     });
 
     it("tells the three clients' fingerprints apart (DISCOVERs as the server received them)", async () => {
@@ -201,6 +208,14 @@ describe.skipIf(why !== null)(`DHCP serve mode with dhclient, udhcpc, dhcpcd and
       expect(fps.every((f) => f !== undefined), `DISCOVERs seen from ${[...byMac.keys()].join(', ')}`).toBe(true);
       const keys = fps.map((f) => fingerprintKey(f!));
       expect(new Set(keys).size, keys.join(' | ')).toBe(3);
+      // The daemon stored the same three fingerprints (the store's own record, read from the file).
+      const db = openDatabase(daemon.db);
+      try {
+        const stored = cycles.map((c) => new SqliteLeaseRepository(db).fingerprints(storedMac(c.mac)).map((f) => f.key));
+        expect(stored).toEqual(keys.map((k) => [k]));
+      } finally {
+        db.close();
+      }
     });
 
     it('keeps leases across a daemon restart: a client comes back to the same address', async () => {
@@ -251,6 +266,7 @@ describe.skipIf(why !== null)(`DHCP serve mode with dhclient, udhcpc, dhcpcd and
       expect(r.offer, daemon.logs().slice(-3000)).not.toBeNull();
       expect(r.offer!.serverId).toBe(SERVER);
       expect(r.afterForeignRequest).toEqual([]);
+      expect((await daemon.dhcpStats())?.unanswered['other-server']).toBe(1);
       expect(await who(daemon, r.offer!.yiaddr, Date.now())).toEqual([]);
       expect(daemon.proc.exited()).toBe(false);
     }, 30_000);
@@ -271,8 +287,9 @@ describe.skipIf(why !== null)(`DHCP serve mode with dhclient, udhcpc, dhcpcd and
       expect(daemon.proc.exited()).toBe(false);
       const renewed = await clients[0]!.renew();
       expect(renewed?.ip, daemon.logs().slice(-3000)).toBe(first!.ip);
-      // Exhaustion is logged.
-      expect(daemon.logs()).toMatch(/exhaust/i);
+      // Exhaustion is counted and logged.
+      expect((await daemon.dhcpStats())?.unanswered['pool-exhausted'] ?? 0).toBeGreaterThan(0);
+      expect(daemon.logs()).toMatch(/pool exhausted/i);
       for (const c of clients) await c.stop();
     }, 60_000);
   });
