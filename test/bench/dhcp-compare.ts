@@ -125,8 +125,9 @@ interface Round {
   readonly drops: number;
   readonly dropPct: number;
   readonly cpuUsPerExchange: number;
-  /** CPU cores used meanwhile by everything but this server and perfdhcp. */
+  /** CPU cores used meanwhile by everything but this server and perfdhcp (kernel network work included), and hypervisor steal. */
   readonly otherCores: number;
+  readonly stealCores: number;
   readonly perfdhcpCores: number;
 }
 
@@ -167,6 +168,7 @@ async function measure(side: Side, rate: number): Promise<Round> {
     dropPct: p.discovers > 0 ? (p.drops / p.discovers) * 100 : 0,
     cpuUsPerExchange: cpu / Math.max(1, p.acks),
     otherCores: Math.max(0, m1.busy - m0.busy - cpu - (Number.isNaN(clientUs) ? 0 : clientUs)) / wallUs,
+    stealCores: (m1.steal - m0.steal) / wallUs,
     perfdhcpCores: clientUs / wallUs,
   };
 }
@@ -300,6 +302,7 @@ async function main(): Promise<void> {
       row('server CPU µs per exchange', col((r) => r.cpuUsPerExchange, 1)),
       row('perfdhcp CPU, cores', col((r) => r.perfdhcpCores, 2)),
       row('other processes, CPU cores', col((r) => r.otherCores, 2)),
+      row('hypervisor steal, cores', col((r) => r.stealCores, 2)),
       '',
       ...(k !== undefined && l !== undefined
         ? [
