@@ -203,11 +203,9 @@ export class DhcpClient {
       case 'udhcpc':
         this.proc?.signal('SIGUSR1');
         break;
-      case 'dhcpcd': {
-        const r = await this.side.ns.exec('dhcpcd', ['-f', path.join(this.dir, 'dhcpcd.conf'), '-4', '-n', this.side.iface], { timeoutMs: 10_000 });
-        if (r.code !== 0) throw new Error(`dhcpcd -n failed (exit ${r.code}): ${r.stderr}`);
+      case 'dhcpcd':
+        await this.dhcpcdControl('-n');
         break;
-      }
       case 'dhclient': {
         await this.proc?.stop();
         const [cmd, args] = this.argv();
@@ -218,6 +216,12 @@ export class DhcpClient {
     return this.waitEvent(from, isBound, timeoutMs);
   }
 
+  /** Tells the running dhcpcd (through its control socket) to rebind (-n) or release (-k). */
+  private async dhcpcdControl(flag: '-n' | '-k'): Promise<void> {
+    const r = await this.side.ns.exec('dhcpcd', ['-f', path.join(this.dir, 'dhcpcd.conf'), '-4', flag, this.side.iface], { timeoutMs: 10_000 });
+    if (r.code !== 0) throw new Error(`dhcpcd ${flag} failed (exit ${r.code}): ${r.stderr}`);
+  }
+
   /** Releases the lease (a DHCPRELEASE to the server, RFC 2131 §4.4.6) and stops the client; returns the release event. */
   async release(timeoutMs = 10_000): Promise<LeaseEvent | null> {
     const from = this.events().length;
@@ -226,11 +230,9 @@ export class DhcpClient {
         // -R: SIGTERM makes it send RELEASE, run the hook with deconfig, and exit.
         this.proc?.signal('SIGTERM');
         break;
-      case 'dhcpcd': {
-        const r = await this.side.ns.exec('dhcpcd', ['-f', path.join(this.dir, 'dhcpcd.conf'), '-4', '-k', this.side.iface], { timeoutMs: 10_000 });
-        if (r.code !== 0) throw new Error(`dhcpcd -k failed (exit ${r.code}): ${r.stderr}`);
+      case 'dhcpcd':
+        await this.dhcpcdControl('-k');
         break;
-      }
       case 'dhclient': {
         // -r reads the pid file, stops the running client and sends the RELEASE itself.
         const [, args] = this.argv();
