@@ -27,7 +27,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startLanyardIn, writeDhcpConfig } from '../helpers/dhcp-clients.js';
+import { startLanyardIn, writeDhcpConfig, type NsDaemon } from '../helpers/dhcp-clients.js';
 import { netnsUnavailable, Topology, type NsProcess } from '../helpers/netns.js';
 import { which } from './freeradius.js';
 import { startKea } from './kea.js';
@@ -117,6 +117,8 @@ interface Side {
   readonly proc: NsProcess;
   readonly pid: number;
   readonly note: string;
+  /** Lanyard: its SIGUSR2 stats (DHCP counters). */
+  readonly daemon?: NsDaemon;
 }
 
 interface Round {
@@ -129,6 +131,29 @@ interface Round {
   readonly otherCores: number;
   readonly stealCores: number;
   readonly perfdhcpCores: number;
+  /** Kernel UDP receive-buffer overflows in the server's namespace (NaN for Kea: it reads raw sockets and leaves its UDP socket unread), and in perfdhcp's. */
+  readonly rcvbufErrors: number;
+  readonly clientRcvbufErrors: number;
+  /** Lanyard's own counters over the round: datagrams it dropped, and requests it left unanswered by reason. */
+  readonly serverDrops: number;
+  readonly unanswered: Readonly<Record<string, number>>;
+}
+
+/** UDP RcvbufErrors of a network namespace (its own /proc/net/snmp). */
+function rcvbufErrorsIn(ns: string): number {
+  const r = spawnSync('ip', ['netns', 'exec', ns, 'cat', '/proc/net/snmp'], { encoding: 'utf8', timeout: 5000 });
+  const lines = (r.stdout ?? '').split('\n').filter((l) => l.startsWith('Udp:'));
+  const names = lines[0]?.split(/\s+/) ?? [];
+  return Number(lines[1]?.split(/\s+/)[names.indexOf('RcvbufErrors')] ?? NaN);
+}
+
+const sumOf = (r: Readonly<Record<string, number>> | undefined): number => Object.values(r ?? {}).reduce((a, b) => a + b, 0);
+
+/** b - a per key, the non-zero ones. */
+function delta(a: Readonly<Record<string, number>> | undefined, b: Readonly<Record<string, number>> | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(b ?? {})) if (v - (a?.[k] ?? 0) !== 0) out[k] = v - (a?.[k] ?? 0);
+  return out;
 }
 
 /** perfdhcp's CPU from bash `times` (its children's user and system time). */
@@ -144,6 +169,9 @@ function childTimes(stderr: string): number {
 
 async function measure(side: Side, rate: number): Promise<Round> {
   const relay = side.topo.relay!;
+  const stats0 = side.daemon === undefined ? null : await side.daemon.dhcpStats();
+  const rcv0 = side.name === 'Lanyard' ? rcvbufErrorsIn(side.topo.server.name) : NaN;
+  const crcv0 = rcvbufErrorsIn(relay.name);
   const m0 = machineCpuUs();
   const cpu0 = procCpuUs(side.pid);
   const t0 = process.hrtime.bigint();
@@ -157,6 +185,9 @@ async function measure(side: Side, rate: number): Promise<Round> {
   const cpu = procCpuUs(side.pid) - cpu0;
   const m1 = machineCpuUs();
   const wallUs = Number(process.hrtime.bigint() - t0) / 1e3;
+  const rcv1 = side.name === 'Lanyard' ? rcvbufErrorsIn(side.topo.server.name) : NaN;
+  const crcv1 = rcvbufErrorsIn(relay.name);
+  const stats1 = side.daemon === undefined ? null : await side.daemon.dhcpStats();
   if (side.proc.exited()) throw new Error(`${side.name} exited during a round:\n${(side.proc.stdout() + side.proc.stderr()).slice(-3000)}`);
   const p = parsePerfdhcp(r.stdout, rate, r.code);
   if (Number.isNaN(p.discovers)) throw new Error(`perfdhcp against ${side.name} printed no statistics (exit ${r.code}, ${r.timedOut ? 'timed out' : ''}):\n${r.stdout}\n${r.stderr}`.slice(-3000));
@@ -170,6 +201,10 @@ async function measure(side: Side, rate: number): Promise<Round> {
     otherCores: Math.max(0, m1.busy - m0.busy - cpu - (Number.isNaN(clientUs) ? 0 : clientUs)) / wallUs,
     stealCores: (m1.steal - m0.steal) / wallUs,
     perfdhcpCores: clientUs / wallUs,
+    rcvbufErrors: rcv1 - rcv0,
+    clientRcvbufErrors: crcv1 - crcv0,
+    serverDrops: stats0 === null || stats1 === null ? NaN : sumOf(stats1.drops) - sumOf(stats0.drops),
+    unanswered: delta(stats0?.unanswered, stats1?.unanswered),
   };
 }
 
@@ -205,7 +240,7 @@ function lanyardConfig(dir: string): string {
   writeDhcpConfig(file, {
     base: path.join(ROOT, 'config/lanyard.yaml'),
     dataDir: dir,
-    logLevel: 'warn',
+    logLevel: 'info',
     serverId: SERVER_IP,
     directNetwork: null,
     scopes: { BYOD: { subnet: LAN, pools: [`${POOL_FIRST}-${POOL_LAST}`], router: SERVER_IP, dns: [DNS], leaseTime: LEASE_S } },
@@ -217,9 +252,9 @@ async function startLanyard(topo: Topology, dir: string): Promise<Side> {
   const config = lanyardConfig(dir);
   const check = spawnSync(process.execPath, [LANYARD_MAIN, 'check-config', '--config', config], { encoding: 'utf8', timeout: 60_000 });
   if (check.status !== 0) throw new Error(`Lanyard rejects the benchmark config (${config}): does this build have DHCP serve mode?\n${check.stdout}${check.stderr}`);
-  // Log level warn: no per-packet debug lines, as in production.
-  const d = await startLanyardIn(topo.server, { cli: LANYARD_MAIN, config, db: path.join(dir, 'lanyard.db'), logLevel: 'warn' });
-  return { name: 'Lanyard', topo, proc: d.proc, pid: d.proc.pid, note: `serve mode, SQLite leases (${LANYARD_MAIN})` };
+  // Log level info, the shipped default: no per-packet lines, and the SIGUSR2 stats line is printed.
+  const d = await startLanyardIn(topo.server, { cli: LANYARD_MAIN, config, db: path.join(dir, 'lanyard.db'), logLevel: 'info' });
+  return { name: 'Lanyard', topo, proc: d.proc, pid: d.proc.pid, note: `serve mode, SQLite leases (${LANYARD_MAIN})`, daemon: d };
 }
 
 function keaVersion(): string {
@@ -311,6 +346,13 @@ async function main(): Promise<void> {
           ]
         : []),
       ...sides.map((s) => `rounds, ${s.name}: ${rounds.get(s.name)!.map((r) => `${fmt(r.exchangesPerS)}/s ${fmt(r.drops)} drops`).join(' | ')}`),
+      ...sides.map((s) => `rounds, perfdhcp's namespace kernel UDP receive-buffer drops against ${s.name}: ${rounds.get(s.name)!.map((r) => fmt(r.clientRcvbufErrors)).join(' ')}`),
+      ...(l === undefined
+        ? []
+        : [
+            `rounds, Lanyard's namespace kernel UDP receive-buffer drops: ${l.map((r) => fmt(r.rcvbufErrors)).join(' ')}; its own drop counters: ${l.map((r) => fmt(r.serverDrops)).join(' ')}`,
+            `rounds, Lanyard's unanswered requests by reason: ${l.map((r) => (Object.keys(r.unanswered).length === 0 ? 'none' : JSON.stringify(r.unanswered))).join(' | ')}`,
+          ]),
       busy > 0.15
         ? `WARNING: other processes used ${fmt(busy, 2)} CPU cores (median) during the rounds: these figures are disturbed. Re-run on an idle machine.`
         : `machine otherwise idle: other processes used ${fmt(busy, 2)} cores (median) during the rounds`,
