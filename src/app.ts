@@ -172,6 +172,7 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     dhcp = await startDhcpService(config, {
       db,
       devices: cache,
+      sessions,
       audit: (entry) => void auditRows.push(entry),
       now,
       log,

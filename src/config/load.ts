@@ -497,6 +497,10 @@ export function loadConfigText(text: string, file: string, opts: LoadOptions = {
   if (overrideProblems.length > 0) fail('LANYARD_ERR_CONFIG_INVALID', source, overrideProblems);
 
   // 7. Compile and freeze
+  const dhcp = compileDhcp(raw, dhcpPort);
+  if (dhcp.mode !== 'off' && dhcp.directNetwork !== null && dhcp.bind !== '0.0.0.0') {
+    warnings.push(`dhcp.bind is ${dhcp.bind}: clients on the direct network '${dhcp.directNetwork}' broadcast to 255.255.255.255, which only a socket bound to 0.0.0.0 receives`);
+  }
   const config: LanyardConfig = {
     source,
     dataDir,
@@ -538,7 +542,7 @@ export function loadConfigText(text: string, file: string, opts: LoadOptions = {
       },
       purgeAt: raw.audit?.purgeAt ?? DEFAULTS.auditPurgeAt,
     },
-    dhcp: compileDhcp(raw, dhcpPort),
+    dhcp,
     policy: compilePolicy(raw),
     notices,
     warnings,

@@ -119,9 +119,10 @@ const Ipv4Text = Type.String({ minLength: 1, maxLength: 15, 'x-hint': 'an IPv4 a
 export const NetworkDhcpSchema = Type.Object(
   {
     subnet: Type.String({ minLength: 1, 'x-hint': 'an IPv4 subnet such as 10.20.10.0/24' }),
-    pools: Type.Array(
-      Type.String({ pattern: '^[0-9.]+-[0-9.]+$', 'x-hint': 'an address range such as 10.20.10.100-10.20.10.199' }),
-      { minItems: 1, uniqueItems: true },
+    pools: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[0-9.]+-[0-9.]+$', 'x-hint': 'an address range such as 10.20.10.100-10.20.10.199' }), {
+        uniqueItems: true,
+      }),
     ),
     router: Type.Optional(Ipv4Text),
     dns: Type.Optional(Type.Array(Ipv4Text, { uniqueItems: true, maxItems: 8 })),

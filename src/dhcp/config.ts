@@ -59,7 +59,7 @@ function checkScope(name: string, vlan: number, d: RawNetworkDhcp, problems: Dhc
   const host = (ip: number): boolean => inSubnet(ip, network, prefix) && ip !== network && ip !== broadcast;
 
   const pools: DhcpRange[] = [];
-  d.pools.forEach((text, i) => {
+  (d.pools ?? []).forEach((text, i) => {
     const [a, b] = text.split('-');
     const start = ipv4Number(a ?? '');
     const end = ipv4Number(b ?? '');
@@ -149,7 +149,7 @@ function checkScope(name: string, vlan: number, d: RawNetworkDhcp, problems: Dhc
       leaseTime,
       reservations,
     },
-    poolText: d.pools,
+    poolText: d.pools ?? [],
   };
 }
 

@@ -8,7 +8,7 @@ import type { AuditEntry } from '../audit/log.js';
 import type { DhcpConfig } from '../config/types.js';
 import { decide } from '../policy/decide.js';
 import type { DeviceFacts, Policy, RejectReason } from '../policy/model.js';
-import { formatMac } from '../policy/mac.js';
+import { formatMac, isRandomisedMac } from '../policy/mac.js';
 import type { LeaseWrite } from '../store/leases.js';
 import {
   BOOTREPLY,
@@ -125,13 +125,17 @@ export function refusalEntry(req: DhcpRequest, scope: ScopeState, reason: Reject
     mac: formatMac(req.mac),
     person: device?.owner ?? null,
     ip: ip === null ? null : ipToString(ip),
-    nasAddress: req.packet.giaddr !== 0 ? ipToString(req.packet.giaddr) : null,
+    // The decision_events view reads nas and nas_address as always set: the relay, or 0.0.0.0 when direct.
+    nas: 'dhcp',
+    nasAddress: ipToString(req.packet.giaddr),
     network: scope.scope.network,
     vlan: scope.scope.vlan,
     className: device?.className ?? null,
     method: 'dhcp',
     result: 'reject',
     reason,
+    randomised: isRandomisedMac(req.mac),
+    latencyUs: 0,
   };
 }
 

@@ -83,6 +83,8 @@ export class LeaseTable {
   private readonly byIp = new Map<number, Lease>();
   /** The latest address of each client (its key), kept after the lease ends for affinity. */
   private readonly byClient = new Map<string, number>();
+  /** The latest address bound to each MAC (accounting sessions without Framed-IP-Address are completed from it). */
+  private readonly byMac = new Map<number, number>();
   private scopes: ScopeState[] = [];
   private byName = new Map<string, ScopeState>();
 
@@ -105,6 +107,7 @@ export class LeaseTable {
         expires: r.expires,
       };
       this.byIp.set(ip, lease);
+      if (lease.state === 'bound' && (this.byIp.get(this.byMac.get(mac) ?? -1)?.starts ?? 0) <= lease.starts) this.byMac.set(mac, ip);
       const current = this.byClient.get(lease.clientKey);
       if (current === undefined || (this.byIp.get(current)?.starts ?? 0) <= lease.starts) this.byClient.set(lease.clientKey, ip);
     }
@@ -187,7 +190,9 @@ export class LeaseTable {
     if (reservedMac !== undefined && reservedMac !== client.mac) return false;
     if (reservedMac === undefined && !scope.inPool(ip)) return false;
     const lease = this.byIp.get(ip);
-    return lease === undefined || lease.clientKey === client.key || !isActive(lease, now);
+    if (lease === undefined || !isActive(lease, now)) return true;
+    // A quarantined address is nobody's, not even the client that declined it (RFC 2131 §4.3.3).
+    return lease.state !== 'declined' && lease.clientKey === client.key;
   }
 
   /**
@@ -217,7 +222,15 @@ export class LeaseTable {
 
   /** Binds (or extends) the client's lease; returns the write to store. */
   bind(scope: ScopeState, ip: number, client: ClientIdentity, now: number, leaseMs: number): LeaseWrite {
+    this.byMac.set(client.mac, ip);
     return this.writeOf(this.put(scope, ip, client, 'bound', now, now + leaseMs), now);
+  }
+
+  /** The address this MAC holds by a bound, unexpired lease, if any. */
+  boundAddressOf(mac: number, now: number): number | undefined {
+    const ip = this.byMac.get(mac);
+    const lease = ip === undefined ? undefined : this.byIp.get(ip);
+    return lease !== undefined && lease.mac === mac && lease.state === 'bound' && lease.expires > now ? ip : undefined;
   }
 
   /** DECLINE (RFC 2131 §4.3.3): the address is in use by someone unknown; keep it out of the pool. */

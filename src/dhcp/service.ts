@@ -9,10 +9,19 @@ import type { LanyardConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { parseMac } from '../policy/mac.js';
 import type { DeviceFacts } from '../policy/model.js';
-import { SqliteLeaseRepository, type FingerprintSighting, type LeaseWrite } from '../store/leases.js';
+import { SqliteLeaseRepository, type FingerprintSighting, type LeaseWrite, type SessionAddress } from '../store/leases.js';
+import type { SessionListener } from '../store/sessions.js';
+import { ipToString } from '../protocols/dhcp/index.js';
 import { FingerprintMemory } from './fingerprints.js';
 import { DhcpListener, newDhcpCounters, type DhcpCounters, type DhcpState } from './listener.js';
 import { LeaseTable } from './pools.js';
+
+/**
+ * The lease writer commits at least this often: every ACK waits for its lease's commit, so a
+ * long interval would delay each ACK by up to that much and send them in bursts that overrun a
+ * relay's or client's receive buffer. A commit of a few leases costs well under a millisecond.
+ */
+export const LEASE_FLUSH_MS = 5;
 
 /** How often expired offers, leases and quarantines are swept (one pass over the table). */
 export const SWEEP_INTERVAL_MS = 10_000;
@@ -35,6 +44,8 @@ export interface DhcpServiceDeps {
   readonly audit: (entry: AuditEntry) => void;
   readonly now: () => number;
   readonly log: Logger;
+  /** Accounting sessions: one that starts without Framed-IP-Address gets its MAC's leased address. */
+  readonly sessions?: { onChange(listener: SessionListener): () => void };
   /** How app.ts reports a failed batch (busy store: debug/warn; anything else: error). */
   readonly storeError: (error: unknown, records: number, what: string) => void;
 }
@@ -53,6 +64,7 @@ export async function startDhcpService(config: LanyardConfig, deps: DhcpServiceD
   };
   const leases = new BatchWriter<LeaseWrite>({
     ...writerOptions,
+    flushIntervalMs: Math.min(config.events.flushIntervalMs, LEASE_FLUSH_MS),
     write: (batch) => repo.applyBatch(batch),
     onError: (err, n) => deps.storeError(err, n, 'DHCP leases: ACKs withheld, clients will retransmit'),
   });
@@ -61,6 +73,22 @@ export async function startDhcpService(config: LanyardConfig, deps: DhcpServiceD
     write: (batch) => repo.recordFingerprints(batch),
     onError: (err, n) => deps.storeError(err, n, 'DHCP fingerprints: will retry'),
   });
+  const sessionFills = new BatchWriter<SessionAddress>({
+    ...writerOptions,
+    write: (batch) => repo.fillSessionAddresses(batch),
+    onError: (err, n) => deps.storeError(err, n, 'session addresses from DHCP leases: will retry'),
+  });
+  // Issue 4 item 6: a session whose NAS sent no Framed-IP-Address takes the MAC's leased address.
+  const unsubscribe =
+    deps.sessions?.onChange((changes) => {
+      const now = deps.now();
+      for (const c of changes) {
+        const s = c.session;
+        if (c.kind === 'stop' || s.framedIp !== null || s.mac === null) continue;
+        const ip = table.boundAddressOf(parseMac(s.mac), now);
+        if (ip !== undefined) sessionFills.push({ id: s.id, ip: ipToString(ip) });
+      }
+    }) ?? (() => false);
   let state: DhcpState = { config: config.dhcp, policy: config.policy };
   const counters = newDhcpCounters();
   const listener = new DhcpListener({
@@ -79,8 +107,10 @@ export async function startDhcpService(config: LanyardConfig, deps: DhcpServiceD
   try {
     port = await listener.bind(config.dhcp.bind, config.dhcp.port);
   } catch (e) {
+    unsubscribe();
     leases.close();
     fingerprints.close();
+    sessionFills.close();
     throw e;
   }
   listener.sweep(); // leases that ended while Lanyard was down
@@ -99,6 +129,7 @@ export async function startDhcpService(config: LanyardConfig, deps: DhcpServiceD
     writers: [
       ['dhcp-leases', leases as BatchWriter<unknown>],
       ['dhcp-fingerprints', fingerprints as BatchWriter<unknown>],
+      ['dhcp-session-addresses', sessionFills as BatchWriter<unknown>],
     ],
     reload(next: LanyardConfig): string[] {
       const notes: string[] = [];
@@ -116,9 +147,11 @@ export async function startDhcpService(config: LanyardConfig, deps: DhcpServiceD
     },
     async close(): Promise<void> {
       clearInterval(sweeper);
+      unsubscribe();
       await listener.close();
       leases.close(); // flushes: every lease already ACKed is stored
       fingerprints.close();
+      sessionFills.close();
     },
   };
 }

@@ -11,6 +11,11 @@
  * cut short on RELEASE/DECLINE or a new holder. to_at is the lease's end rather than NULL, so a
  * client that vanishes without releasing still stops "holding" the address when its lease
  * runs out, even if Lanyard was down at that moment. whoHad (audit/query.ts) reads these rows.
+ *
+ * Accounting sessions whose access point sent no Framed-IP-Address are completed from the
+ * leases (issue 4 item 6): binding a lease fills in the address of the MAC's open sessions
+ * that have none, and a session that starts while the MAC holds a lease is filled in by the
+ * DHCP service (fillSessionAddresses) — whichever comes first, the session learns its address.
  */
 import type Database from 'better-sqlite3';
 
@@ -52,6 +57,12 @@ export interface FingerprintSighting {
   /** OS family, or null when the table does not know it. */
   readonly family: string | null;
   readonly at: number;
+}
+
+/** An accounting session (sessions.id) to complete with a leased address. */
+export interface SessionAddress {
+  readonly id: number;
+  readonly ip: string;
 }
 
 export interface FingerprintRecord extends Omit<FingerprintSighting, 'at'> {
@@ -120,6 +131,9 @@ export class SqliteLeaseRepository {
   readonly #openBinding: Database.Statement<{ ip: string; mac: string; from: number; to: number }>;
   readonly #extendBinding: Database.Statement<{ id: number; to: number }>;
   readonly #cutBinding: Database.Statement<{ id: number; at: number }>;
+  readonly #fillOpenSessions: Database.Statement<{ mac: string; ip: string }>;
+  readonly #fillSession: Database.Statement<{ id: number; ip: string }>;
+  readonly #fillTx: (fills: readonly SessionAddress[]) => void;
   readonly #fpUpsert: Database.Statement<Omit<FingerprintRow, 'seen'>>;
   readonly #fpOfMac: Database.Statement<[string], FingerprintRow>;
   readonly #fpLatest: Database.Statement<[], FingerprintRow>;
@@ -142,6 +156,13 @@ export class SqliteLeaseRepository {
     this.#extendBinding = db.prepare(`UPDATE ip_bindings SET to_at = @to WHERE id = @id`);
     // Never lengthen a holding when cutting it short (a late RELEASE after the lease ran out).
     this.#cutBinding = db.prepare(`UPDATE ip_bindings SET to_at = min(coalesce(to_at, @at), @at) WHERE id = @id`);
+    this.#fillOpenSessions = db.prepare(
+      `UPDATE sessions SET framed_ip = @ip WHERE mac = @mac AND stopped_at IS NULL AND framed_ip IS NULL`,
+    );
+    this.#fillSession = db.prepare(`UPDATE sessions SET framed_ip = @ip WHERE id = @id AND framed_ip IS NULL`);
+    this.#fillTx = db.transaction((fills: readonly SessionAddress[]) => {
+      for (const f of fills) this.#fillSession.run(f);
+    });
     this.#fpUpsert = db.prepare(
       `INSERT INTO dhcp_fingerprints (mac, fp_key, params, vendor_class, hostname, client_id_type, family, first_seen, last_seen)
        VALUES (@mac, @fp_key, @params, @vendor_class, @hostname, @client_id_type, @family, @first_seen, @last_seen)
@@ -189,6 +210,11 @@ export class SqliteLeaseRepository {
     if (writes.length > 0) this.#applyTx(writes);
   }
 
+  /** Gives sessions without an address the one their MAC leased (only where they still have none). */
+  fillSessionAddresses(fills: readonly SessionAddress[]): void {
+    if (fills.length > 0) this.#fillTx(fills);
+  }
+
   /** Records fingerprint sightings in one transaction. */
   recordFingerprints(sightings: readonly FingerprintSighting[]): void {
     if (sightings.length > 0) this.#fpTx(sightings);
@@ -216,6 +242,7 @@ export class SqliteLeaseRepository {
         if (held !== null) this.#cutBinding.run({ id: held, at: w.at }); // a new holder ends the old one
         binding = Number(this.#openBinding.run({ ip: w.ip, mac: w.mac, from: w.starts, to: w.expires }).lastInsertRowid);
       }
+      this.#fillOpenSessions.run({ mac: w.mac, ip: w.ip });
     } else if (w.state === 'offered' && held !== null && old!.mac === w.mac) {
       binding = held; // an offer to the client that holds the address does not end its lease
     } else if (held !== null) {

@@ -1,5 +1,7 @@
 /** The dhcp configuration: defaults, the compiled scopes, and every cross-check naming file, key and reason. */
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { DhcpSchema, NetworkDhcpSchema } from '../../src/config/schema.js';
 import { loadConfig, loadConfigText } from '../../src/config/load.js';
 import { isLanyardError } from '../../src/errors.js';
 import { ipToString as ipv4Text } from '../../src/protocols/dhcp/index.js';
@@ -36,6 +38,12 @@ describe('dhcp configuration', () => {
     expect(dcps.reservations).toEqual([{ name: 'printer-staffroom', mac: 0xaabbcc000001, ip: dcps.subnet + 5 }]);
     expect(c.dhcp.mode).toBe('serve');
     expect(Object.isFrozen(c.dhcp.scopes[0])).toBe(true);
+  });
+
+  it('warns when a direct network is served from a socket that cannot hear broadcasts', () => {
+    const c = loadDhcpConfig(dhcpConfigYaml({ dhcp: '  directNetwork: BYOD\n  bind: 10.99.0.1' }));
+    expect(c.warnings).toContainEqual(expect.stringContaining("dhcp.bind is 10.99.0.1: clients on the direct network 'BYOD'"));
+    expect(loadDhcpConfig(dhcpConfigYaml({ dhcp: '  directNetwork: BYOD' })).warnings.filter((w) => w.startsWith('dhcp.'))).toEqual([]);
   });
 
   it('serve --dhcp-port overrides dhcp.port', () => {
@@ -91,5 +99,12 @@ describe('dhcp configuration', () => {
     expect(message).toMatch(/reservations\.printer-hall\.mac.*already reserved by 'printer-staffroom'/);
     expect(message).toMatch(/reservations\.printer-hall\.ip.*'10\.20\.10\.5' is already reserved by 'printer-staffroom'/);
     expect(message).toMatch(/reservations\.printer-bad\.mac.*'not-a-mac' is not a MAC address/);
+  });
+
+  it('documents every dhcp key in docs/configuration.md', () => {
+    const doc = fs.readFileSync('docs/configuration.md', 'utf8');
+    for (const key of [...Object.keys(DhcpSchema.properties), ...Object.keys(NetworkDhcpSchema.properties)]) {
+      expect(doc, key).toMatch(new RegExp(`^\\| \`${key}\` \\|`, 'm'));
+    }
   });
 });

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../src/app.js';
-import { whoHad } from '../../src/audit/query.js';
+import { rejections, whoHad } from '../../src/audit/query.js';
 import { loadConfigText } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { BOOTREQUEST, decodeDhcp, DHCP_MESSAGE_TYPES, encodeDhcp, ipToString, type DhcpPacket } from '../../src/protocols/dhcp/index.js';
@@ -27,6 +27,7 @@ const NET = `127.${A}.${B}`;
 const RELAY = `${NET}.1`;
 const SERVER_ID = `${NET}.2`;
 const LAPTOP = '00-11-22-33-44-55';
+const TABLET = '00-11-22-33-44-66';
 
 function yaml(dataDir: string): string {
   return `
@@ -64,7 +65,9 @@ const sockets: dgram.Socket[] = [];
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'lanyard-dhcp-'));
   const db = openDatabase(path.join(dir, 'lanyard.db'));
-  new SqliteDeviceRepository(db).add({ mac: LAPTOP, className: 'school-laptop', owner: 'J. Bloggs' }, 'cli:test', Date.now() - 1000);
+  const devices = new SqliteDeviceRepository(db);
+  devices.add({ mac: LAPTOP, className: 'school-laptop', owner: 'J. Bloggs' }, 'cli:test', Date.now() - 1000);
+  devices.add({ mac: TABLET, className: 'school-laptop', owner: 'A. Teacher' }, 'cli:test', Date.now() - 1000);
   db.close();
 });
 afterEach(async () => {
@@ -74,8 +77,8 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function start(): Promise<Daemon> {
-  const config = loadConfigText(yaml(dir), path.join(dir, 'lanyard.yaml'));
+async function start(text = yaml(dir)): Promise<Daemon> {
+  const config = loadConfigText(text, path.join(dir, 'lanyard.yaml'));
   daemon = await startDaemon(config, createLogger('silent'));
   return daemon;
 }
@@ -194,8 +197,23 @@ describe('DHCP serve mode over loopback UDP', () => {
     await d.stop();
     daemon = null;
     const db = openDatabase(path.join(dir, 'lanyard.db'));
-    const rows = db.prepare(`SELECT actor, method, result, reason, mac, network FROM audit_log WHERE kind = 'decision'`).all();
+    const rows = db.prepare(`SELECT actor, method, result, reason, mac, network, nas, nas_address, randomised FROM audit_log WHERE kind = 'decision'`).all();
+    expect(rejections(db, { from: 0, to: Date.now() + 1000 }).rejections.map((r) => [r.mac, r.reason])).toEqual([['02-00-00-00-00-09', 'unknown-device']]);
     db.close();
-    expect(rows).toEqual([{ actor: 'dhcp', method: 'dhcp', result: 'reject', reason: 'unknown-device', mac: '02-00-00-00-00-09', network: 'LOOP' }]);
+    expect(rows).toEqual([
+      { actor: 'dhcp', method: 'dhcp', result: 'reject', reason: 'unknown-device', mac: '02-00-00-00-00-09', network: 'LOOP', nas: 'dhcp', nas_address: RELAY, randomised: 1 },
+    ]);
+  });
+
+  it('SIGHUP reload: new pools apply at once; a port change is reported for the next restart', async () => {
+    const d = await start();
+    const relay = await socketAt(RELAY, 67);
+    const next = loadConfigText(
+      yaml(dir).replace(`pools: ["${NET}.100-${NET}.102"]`, `pools: ["${NET}.150-${NET}.151"]`).replace('port: 0', 'port: 6899'),
+      path.join(dir, 'lanyard.yaml'),
+    );
+    expect(d.reload(next)).toContain('dhcp.mode/bind/port changed: takes effect at the next restart');
+    const offer = await exchange(relay, relay, d.dhcpPort!, { type: 'DISCOVER', mac: TABLET, giaddr: RELAY, xid: 9 });
+    expect(ipToString(offer!.yiaddr)).toBe(`${NET}.150`);
   });
 });

@@ -323,7 +323,7 @@ describe('DECLINE, RELEASE, INFORM', () => {
     expect(silence(out)).toBe('declined');
     expect(out.write).toMatchObject({ ip: a, state: 'declined', expires: T0 + 600_000 });
     // The client gets another address; nobody gets the declined one.
-    const b = lease(h, '02-00-00-00-00-01', RELAY_BYOD);
+    const b = lease(h, '02-00-00-00-00-01', RELAY_BYOD, { requested: a }); // even when it asks for it again
     expect(b).not.toBe(a);
     expect(silence(h.run({ type: 'DISCOVER', mac: '02-00-00-00-00-02', giaddr: RELAY_BYOD }))).toBe('pool-exhausted');
     h.advance(601);

@@ -48,7 +48,9 @@ export function encodeDhcp(msg: DhcpOutgoing): Buffer {
       throw new LanyardCodecError('invalid-type', `DHCP option code ${o.code} is not 1..254`);
     }
   }
-  const b = Buffer.alloc(encodedLength(msg)); // zero-filled: sname, file and the padding stay 0
+  // Zero-filled so sname, file and the padding stay 0. allocUnsafe draws on Node's shared pool
+  // for datagram-sized buffers, which costs less than a fresh zeroed allocation.
+  const b = Buffer.allocUnsafe(encodedLength(msg)).fill(0);
 
   // RFC 2131 §2 Table 1.
   b[0] = field(msg.op, 0, 0xff, 'op');
@@ -75,7 +77,8 @@ export function encodeDhcp(msg: DhcpOutgoing): Buffer {
       const piece = Math.min(MAX_ENTRY, data.length - pos);
       b[off] = o.code;
       b[off + 1] = piece;
-      b.set(data.subarray(pos, pos + piece), off + 2);
+      // The whole value when it fits one entry (the usual case): no view object to make.
+      b.set(piece === data.length ? data : data.subarray(pos, pos + piece), off + 2);
       off += 2 + piece;
       pos += piece;
     } while (pos < data.length);

@@ -179,29 +179,28 @@ export function ipListOption(code: number, ips: readonly number[]): OutOption {
   return { code, data };
 }
 
+/** An unsigned big-endian value of 1, 2 or 4 octets (RFC 2132 §2: network byte order). */
+function uintOption(code: number, n: number, octets: 1 | 2 | 4): OutOption {
+  checkCode(code);
+  checkUint(n, 2 ** (8 * octets) - 1, 'value');
+  const data = Buffer.allocUnsafe(octets);
+  data.writeUIntBE(n, 0, octets);
+  return { code, data };
+}
+
 /** A 32-bit unsigned value (RFC 2132 §9.2 lease time, §9.11 T1, §9.12 T2). */
 export function u32Option(code: number, n: number): OutOption {
-  checkCode(code);
-  checkUint(n, 0xffffffff, 'value');
-  const data = Buffer.allocUnsafe(4);
-  data.writeUInt32BE(n, 0);
-  return { code, data };
+  return uintOption(code, n, 4);
 }
 
 /** A 16-bit unsigned value (RFC 2132 §9.10 maximum message size). */
 export function u16Option(code: number, n: number): OutOption {
-  checkCode(code);
-  checkUint(n, 0xffff, 'value');
-  const data = Buffer.allocUnsafe(2);
-  data.writeUInt16BE(n, 0);
-  return { code, data };
+  return uintOption(code, n, 2);
 }
 
 /** One octet (RFC 2132 §9.6 message type). */
 export function u8Option(code: number, n: number): OutOption {
-  checkCode(code);
-  checkUint(n, 0xff, 'value');
-  return { code, data: Uint8Array.of(n) };
+  return uintOption(code, n, 1);
 }
 
 /** UTF-8 text, with no terminating NUL (RFC 2132 §2 advises against one in text options). */

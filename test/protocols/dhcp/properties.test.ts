@@ -6,6 +6,7 @@ import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeDhcp, encodeDhcp, optionData, type DhcpOutgoing, type OutOption } from '../../../src/protocols/dhcp/index.js';
+import { fixture } from './helpers.js';
 
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const u16 = fc.integer({ min: 0, max: 0xffff });
@@ -79,6 +80,24 @@ describe('decodeDhcp on arbitrary input', () => {
       ),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('decodeDhcp on every truncation of the captured DISCOVERs', () => {
+  it.each(['udhcpc-1.35.0-discover.hex', 'dhclient-4.4.3-discover.hex', 'dhcpcd-9.4.1-discover.hex'])('%s', (name) => {
+    const full = fixture(name);
+    let end = 240; // walk the captured options to End: every longer prefix still holds it
+    while (end < full.length && full[end] !== 0xff) end += full[end] === 0 ? 1 : 2 + (full[end + 1] ?? 0);
+    expect(end).toBeLessThan(full.length);
+    const reasons = new Set<string>();
+    for (let n = 0; n <= full.length; n++) {
+      const r = decodeDhcp(full.subarray(0, n));
+      if (n < 240) expect(r).toEqual({ ok: false, reason: 'too-short' });
+      else if (n > end) expect(r.ok).toBe(true);
+      reasons.add(r.ok ? 'ok' : r.reason);
+    }
+    // Cut inside an option: truncated; cut between options: accepted without End.
+    expect(reasons).toEqual(new Set(['too-short', 'option-truncated', 'ok']));
   });
 });
 
