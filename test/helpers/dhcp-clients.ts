@@ -54,7 +54,6 @@ const BOUND_EVENTS = new Set(['BOUND', 'RENEW', 'REBIND', 'REBOOT', 'bound', 're
 /** Events after which it holds none. */
 const RELEASE_EVENTS = new Set(['RELEASE', 'EXPIRE', 'FAIL', 'STOP', 'STOPPED', 'deconfig', 'leasefail', 'nak']);
 export const isBound = (e: LeaseEvent): boolean => BOUND_EVENTS.has(e.event);
-export const isReleased = (e: LeaseEvent): boolean => RELEASE_EVENTS.has(e.event) && e.ip === '';
 
 /**
  * The hook: one tab-separated line per call, then (for dhclient and udhcpc, which leave it to the
