@@ -88,7 +88,7 @@ export async function startKea(ns: Netns, opts: KeaOptions, baseDir: string): Pr
 /** First three octets of an address: enough to tell 10.99.0.x from 10.99.1.x. */
 const net24 = (ip: string): string => ip.split('.').slice(0, 3).join('.');
 
-export function describeCycle(c: ClientCycle): string {
+function describeCycle(c: ClientCycle): string {
   const l = c.lease;
   if (l === null) return `${c.kind.padEnd(9)} NO LEASE\n${c.output.slice(-1500)}`;
   return (
