@@ -47,6 +47,9 @@ const PERIOD_S = Math.max(1, Math.floor(envNum('BENCH_PERIOD', 5)));
 const START_RATE = Math.max(100, Math.floor(envNum('BENCH_START_RATE', 2000)));
 const MAX_DROP_PCT = envNum('BENCH_MAX_DROP_PCT', 0);
 const ONLY = process.env.BENCH_ONLY ?? 'both';
+/** Kea's socket type: every request here is relayed, so UDP sockets suffice (raw: as on a directly attached LAN). */
+const KEA_SOCKETS = (process.env.BENCH_KEA_SOCKETS ?? 'udp') as 'udp' | 'raw';
+if (KEA_SOCKETS !== 'udp' && KEA_SOCKETS !== 'raw') throw new Error('BENCH_KEA_SOCKETS must be udp or raw');
 if (!['both', 'kea', 'lanyard'].includes(ONLY)) throw new Error('BENCH_ONLY must be kea, lanyard or both');
 /** Simulated clients (perfdhcp -R): fewer than the pool's addresses, so no round can exhaust it. */
 const CLIENTS = 60_000;
@@ -289,8 +292,8 @@ async function main(): Promise<void> {
     };
     if (ONLY !== 'lanyard') {
       const topo = newTopo();
-      const kea = await startKea(topo.server, { iface: topo.serverIf, subnets: [{ subnet: LAN, pools: [`${POOL_FIRST} - ${POOL_LAST}`], router: SERVER_IP, dns: [DNS] }], leaseSeconds: LEASE_S, severity: 'WARN' }, path.join(dir, 'kea'));
-      sides.push({ name: 'Kea', topo, proc: kea.proc, pid: kea.pid, note: `${keaVersion()}, memfile (persist, lfc off), raw sockets, stock threading` });
+      const kea = await startKea(topo.server, { iface: topo.serverIf, subnets: [{ subnet: LAN, pools: [`${POOL_FIRST} - ${POOL_LAST}`], router: SERVER_IP, dns: [DNS] }], leaseSeconds: LEASE_S, severity: 'WARN', socketType: KEA_SOCKETS }, path.join(dir, 'kea'));
+      sides.push({ name: 'Kea', topo, proc: kea.proc, pid: kea.pid, note: `${keaVersion()}, memfile (persist, lfc off), ${KEA_SOCKETS} sockets, stock threading` });
     }
     if (ONLY !== 'kea') {
       const topo = newTopo();

@@ -30,13 +30,18 @@ export interface KeaOptions {
   readonly leaseSeconds: number;
   /** Log severity for the root logger (INFO shows start-up; WARN keeps a benchmark quiet). */
   readonly severity?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /**
+   * raw (default): packet sockets, needed to answer a client that has no address yet on a
+   * directly attached LAN; udp: plain UDP sockets, enough when every request is relayed.
+   */
+  readonly socketType?: 'raw' | 'udp';
 }
 
 /** The kea-dhcp4 JSON config: T1 = 0.5 and T2 = 0.875 of the lease, as RFC 2131 §4.4.5 suggests. */
 export function keaConfig(opts: KeaOptions, dir: string): object {
   return {
     Dhcp4: {
-      'interfaces-config': { interfaces: [opts.iface], 'dhcp-socket-type': 'raw' },
+      'interfaces-config': { interfaces: [opts.iface], 'dhcp-socket-type': opts.socketType ?? 'raw' },
       'lease-database': { type: 'memfile', persist: true, name: path.join(dir, 'kea-leases4.csv'), 'lfc-interval': 0 },
       'valid-lifetime': opts.leaseSeconds,
       'renew-timer': Math.floor(opts.leaseSeconds / 2),
