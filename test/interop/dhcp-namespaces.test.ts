@@ -2,7 +2,7 @@
  * Lanyard's DHCP serve mode against real clients (issue 4, "What must show"), in network
  * namespaces this file creates and removes (test/helpers/netns.ts): the daemon runs inside the
  * server namespace on port 67; ISC dhclient, BusyBox udhcpc and dhcpcd run in client namespaces,
- * behind ISC dhcrelay (giaddr, RFC 1542 §4.1.1) or on the server's own LAN.
+ * behind ISC dhcrelay (giaddr, RFC 1542 §4.1.1; option 82 added with -a) or on the server's own LAN.
  *
  *   relay:  [srv] 10.99.0.1 ── 10.99.0.2 [rly] 10.99.1.1 (dhcrelay) ── clients   → network BYOD, 10.99.1.100-199
  *   direct: [srv] 10.99.0.1 (bridge) ── clients                                   → network DCPS, 10.99.0.100-199
@@ -14,7 +14,20 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeDhcp, DHCP_MESSAGE_TYPES, fingerprintKey, fingerprintOf, hardwareAddress, messageType, parseIp, type DhcpFingerprint } from '../../src/protocols/dhcp/index.js';
+import {
+  BOOTREPLY,
+  BOOTREQUEST,
+  decodeDhcp,
+  DHCP_MESSAGE_TYPES,
+  fingerprintKey,
+  fingerprintOf,
+  hardwareAddress,
+  messageType,
+  parseIp,
+  relayAgentInfo,
+  type DhcpFingerprint,
+  type DhcpPacket,
+} from '../../src/protocols/dhcp/index.js';
 import {
   CLIENT_KINDS,
   clientCycle,
@@ -156,6 +169,8 @@ describe.skipIf(why !== null)(`DHCP serve mode with dhclient, udhcpc, dhcpcd and
     let topo: Topology;
     let daemon: NsDaemon;
     let capture: NsProcess;
+    /** Every DHCP message captured on the server's interface (filled by the fingerprint test). */
+    let packets: DhcpPacket[] = [];
     const pcap = (): string => path.join(dir, 'relay.pcap');
 
     beforeAll(async () => {
@@ -171,7 +186,8 @@ describe.skipIf(why !== null)(`DHCP serve mode with dhclient, udhcpc, dhcpcd and
       // What the server receives, for the fingerprint check (immediate mode and -U: each packet is
       // written as it comes, so stopping tcpdump loses none).
       capture = topo.server.spawn('tcpdump', ['-i', topo.serverIf, '--immediate-mode', '-U', '-n', '-s', '0', '-w', pcap(), 'udp', 'port', '67'], { timeoutMs: 300_000 });
-      startRelay({ ns: topo.relay!, downIf: topo.relayDownIf!, upIf: topo.relayUpIf! }, SERVER, path.join(dir, 'relay'));
+      // -a: the relay adds option 82 (RFC 3046), which the server must echo for the relay to pass replies on.
+      startRelay({ ns: topo.relay!, downIf: topo.relayDownIf!, upIf: topo.relayUpIf! }, SERVER, path.join(dir, 'relay'), true);
       await sleep(500); // dhcrelay and tcpdump open their sockets
     });
 
@@ -197,9 +213,11 @@ describe.skipIf(why !== null)(`DHCP serve mode with dhclient, udhcpc, dhcpcd and
     it("tells the three clients' fingerprints apart (DISCOVERs as the server received them)", async () => {
       await sleep(300);
       await capture.stop();
-      const discovers = readPcapUdp(pcap())
-        .map((b) => decodeDhcp(b))
-        .flatMap((d) => (d.ok && messageType(d.packet) === DHCP_MESSAGE_TYPES.DISCOVER ? [d.packet] : []));
+      packets = readPcapUdp(pcap()).flatMap((b) => {
+        const d = decodeDhcp(b);
+        return d.ok ? [d.packet] : [];
+      });
+      const discovers = packets.filter((p) => messageType(p) === DHCP_MESSAGE_TYPES.DISCOVER);
       const byMac = new Map<string, DhcpFingerprint>();
       for (const p of discovers) {
         const mac = hardwareAddress(p);
@@ -216,6 +234,20 @@ describe.skipIf(why !== null)(`DHCP serve mode with dhclient, udhcpc, dhcpcd and
         expect(stored).toEqual(keys.map((k) => [k]));
       } finally {
         db.close();
+      }
+    });
+
+    it('echoes the relay agent information (option 82) in every reply to the relay (RFC 3046 §2.2)', () => {
+      // Only relayed messages (giaddr set): renewals are unicast by the client straight to the server
+      // (RFC 2131 §4.4.5), carry no option 82, and get none back.
+      const relayed = packets.filter((p) => p.giaddr !== 0);
+      const requests = new Map(relayed.filter((p) => p.op === BOOTREQUEST).map((p) => [p.xid, relayAgentInfo(p)]));
+      const replies = relayed.filter((p) => p.op === BOOTREPLY);
+      expect(replies.length).toBeGreaterThanOrEqual(6); // an OFFER and an ACK for each of the three clients at least
+      for (const r of replies) {
+        const sent = requests.get(r.xid);
+        expect(sent, `the relay added option 82 to xid ${r.xid}`).toBeDefined();
+        expect(relayAgentInfo(r)?.toString('hex'), `reply ${messageType(r)} xid ${r.xid}`).toBe(sent!.toString('hex'));
       }
     });
 
