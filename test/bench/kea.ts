@@ -120,7 +120,7 @@ async function harnessCheck(): Promise<number> {
         ];
         if (kind === 'relay') subnets.push({ subnet: topo.clientLan, pools: [`${expectNet}.100 - ${expectNet}.199`], router: topo.relayDownIp!, dns: [`${net24(topo.serverLan)}.53`] });
         const kea = await startKea(topo.server, { iface: topo.serverIf, subnets, leaseSeconds: 3600 }, path.join(dir, kind));
-        if (kind === 'relay') startRelay({ ns: topo.relay!, downIf: topo.relayDownIf!, upIf: topo.relayUpIf! }, topo.serverIp, path.join(dir, kind));
+        if (kind === 'relay') await startRelay({ ns: topo.relay!, downIf: topo.relayDownIf!, upIf: topo.relayUpIf! }, topo.serverIp, path.join(dir, kind));
         // The three clients run at once, each in its own namespace on the same LAN.
         const cycles = await Promise.all(CLIENT_KINDS.map((k, i) => clientCycle(new DhcpClient(k, topo.clients[i]!, path.join(dir, kind)))));
         process.stdout.write(`Kea, ${kind === 'relay' ? `through dhcrelay (giaddr ${topo.relayDownIp})` : 'directly attached'}:\n`);

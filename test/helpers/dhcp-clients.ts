@@ -32,7 +32,7 @@ import {
   type DhcpPacket,
   type OutOption,
 } from '../../src/protocols/dhcp/index.js';
-import { sleep, waitForUdpPort, type ClientSide, type Netns, type NsProcess } from './netns.js';
+import { sleep, waitForOutput, waitForUdpPort, type ClientSide, type Netns, type NsProcess } from './netns.js';
 
 export type ClientKind = 'dhclient' | 'udhcpc' | 'dhcpcd';
 export const CLIENT_KINDS: readonly ClientKind[] = ['dhclient', 'udhcpc', 'dhcpcd'];
@@ -187,7 +187,22 @@ export class DhcpClient {
     this.proc = this.side.ns.spawn(cmd, args, { timeoutMs: 300_000 });
     const lease = await this.waitEvent(from, isBound, timeoutMs);
     if (lease === null) await this.stop();
+    else await this.leaseWritten(lease);
     return lease;
+  }
+
+  /**
+   * dhclient runs its hook before it writes the lease file, and both a restart (INIT-REBOOT) and
+   * `dhclient -r` read that file: wait (bounded) until the lease is in it, so neither races the write.
+   */
+  private async leaseWritten(lease: LeaseEvent): Promise<void> {
+    if (this.kind !== 'dhclient') return;
+    const file = path.join(this.dir, 'leases');
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      if (existsSync(file) && readFileSync(file, 'utf8').includes(`fixed-address ${lease.ip};`)) return;
+      await sleep(20);
+    }
   }
 
   /**
@@ -212,7 +227,9 @@ export class DhcpClient {
         break;
       }
     }
-    return this.waitEvent(from, isBound, timeoutMs);
+    const lease = await this.waitEvent(from, isBound, timeoutMs);
+    if (lease !== null) await this.leaseWritten(lease);
+    return lease;
   }
 
   /** Tells the running dhcpcd (through its control socket) to rebind (-n) or release (-k). */
@@ -297,10 +314,13 @@ export async function clientCycle(client: DhcpClient, onBound?: (lease: LeaseEve
 /**
  * ISC dhcrelay in the relay namespace: listens on the client LAN bridge, sets giaddr to the
  * bridge's address (RFC 1542 §4.1.1) and forwards to `server`; `-a` adds option 82 (RFC 3046).
+ * Resolves once it has opened its interfaces ("Sending on ..." in its foreground output).
  */
-export function startRelay(relay: { ns: Netns; downIf: string; upIf: string }, server: string, dir: string, agentInfo = false): NsProcess {
+export async function startRelay(relay: { ns: Netns; downIf: string; upIf: string }, server: string, dir: string, agentInfo = false): Promise<NsProcess> {
   mkdirSync(dir, { recursive: true });
-  return relay.ns.spawn('dhcrelay', ['-4', '-d', ...(agentInfo ? ['-a'] : []), '-pf', path.join(dir, `dhcrelay-${relay.downIf}.pid`), '-id', relay.downIf, '-iu', relay.upIf, server], { timeoutMs: 600_000 });
+  const proc = relay.ns.spawn('dhcrelay', ['-4', '-d', ...(agentInfo ? ['-a'] : []), '-pf', path.join(dir, `dhcrelay-${relay.downIf}.pid`), '-id', relay.downIf, '-iu', relay.upIf, server], { timeoutMs: 600_000 });
+  await waitForOutput(proc, /^Sending on/m, 'dhcrelay');
+  return proc;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -366,3 +366,12 @@ export async function waitForUdpPort(ns: Netns, proc: NsProcess, port: number, w
   }
   throw new Error(`${what} did not bind UDP port ${port} within ${timeoutMs / 1000} s:\n${proc.stdout()}${proc.stderr()}`.slice(-4000));
 }
+
+/** Waits (bounded) until `proc` has printed a line matching `re` (stdout or stderr); throws if it exits or time runs out. */
+export async function waitForOutput(proc: NsProcess, re: RegExp, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!re.test(proc.stdout() + proc.stderr())) {
+    if (proc.exited() || Date.now() > deadline) throw new Error(`${what} ${proc.exited() ? 'exited' : `printed nothing matching ${re} within ${timeoutMs / 1000} s`}:\n${proc.stdout()}${proc.stderr()}`.slice(-3000));
+    await sleep(50);
+  }
+}

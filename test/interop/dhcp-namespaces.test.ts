@@ -28,6 +28,9 @@ import {
   type DhcpFingerprint,
   type DhcpPacket,
 } from '../../src/protocols/dhcp/index.js';
+import { normaliseMac } from '../../src/policy/mac.js';
+import { openDatabase } from '../../src/store/db.js';
+import { SqliteLeaseRepository } from '../../src/store/leases.js';
 import {
   CLIENT_KINDS,
   clientCycle,
@@ -38,13 +41,12 @@ import {
   startRelay,
   writeDhcpConfig,
   type ClientCycle,
+  type ClientKind,
   type NsDaemon,
   type ScopeSpec,
 } from '../helpers/dhcp-clients.js';
-import { openDatabase } from '../../src/store/db.js';
-import { SqliteLeaseRepository } from '../../src/store/leases.js';
 import { CLI, runCli } from '../helpers/daemon.js';
-import { netnsUnavailable, sleep, Topology, type NsProcess } from '../helpers/netns.js';
+import { netnsUnavailable, sleep, Topology, waitForOutput, type NsProcess } from '../helpers/netns.js';
 
 const why = netnsUnavailable();
 const BASE = path.resolve('config/lanyard.yaml');
@@ -53,12 +55,14 @@ const DNS = '10.99.0.53';
 const LEASE = 3600;
 const DCPS: ScopeSpec = { subnet: '10.99.0.0/24', pools: ['10.99.0.100-10.99.0.199'], router: SERVER, dns: [DNS], leaseTime: LEASE };
 const BYOD: ScopeSpec = { subnet: '10.99.1.0/24', pools: ['10.99.1.100-10.99.1.199'], router: '10.99.1.1', dns: [DNS], leaseTime: LEASE };
+/** The hook event each client reports after its kind of renewal (DhcpClient.renew). */
+const RENEWAL_EVENTS: Readonly<Record<ClientKind, readonly string[]>> = { dhclient: ['REBOOT'], udhcpc: ['renew'], dhcpcd: ['RENEW', 'REBIND', 'REBOOT'] };
 /** Classes of the shipped config whose network is DCPS / BYOD. */
 const DCPS_CLASS = 'school-tablet';
 const BYOD_CLASS = 'staff-personal-phone';
 
 /** AA-BB-CC-DD-EE-FF, the form Lanyard stores and shows. */
-const storedMac = (mac: string): string => mac.toUpperCase().replace(/:/g, '-');
+const storedMac = (mac: string): string => normaliseMac(mac) ?? mac;
 const inRange = (ip: string, range: string): boolean => {
   const [a, b] = range.split('-').map((s) => parseIp(s)!);
   const v = parseIp(ip);
@@ -138,6 +142,9 @@ async function checkCycles(daemon: NsDaemon, cycles: Awaited<ReturnType<typeof c
     expect(l.serverId).toBe(SERVER);
     expect(l.leaseSeconds).toBe(scope.leaseTime);
     expect(c.renewed?.ip, `${c.kind} renewal: ${context}`).toBe(l.ip);
+    // …through the renewal path, not a fresh DISCOVER: dhclient restarted reboots (INIT-REBOOT,
+    // RFC 2131 §4.3.2), udhcpc on SIGUSR1 and dhcpcd -n renew from the leased address.
+    expect(RENEWAL_EVENTS[c.kind], `${c.kind} renewal event ${c.renewed?.event}`).toContain(c.renewed?.event);
     expect(c.released, `${c.kind} release: ${context}`).not.toBeNull();
   }
   expect(new Set(cycles.map((c) => c.lease!.ip)).size).toBe(cycles.length);
@@ -187,8 +194,8 @@ describe.skipIf(why !== null)(`DHCP serve mode with dhclient, udhcpc, dhcpcd and
       // written as it comes, so stopping tcpdump loses none).
       capture = topo.server.spawn('tcpdump', ['-i', topo.serverIf, '--immediate-mode', '-U', '-n', '-s', '0', '-w', pcap(), 'udp', 'port', '67'], { timeoutMs: 300_000 });
       // -a: the relay adds option 82 (RFC 3046), which the server must echo for the relay to pass replies on.
-      startRelay({ ns: topo.relay!, downIf: topo.relayDownIf!, upIf: topo.relayUpIf! }, SERVER, path.join(dir, 'relay'), true);
-      await sleep(500); // dhcrelay and tcpdump open their sockets
+      await startRelay({ ns: topo.relay!, downIf: topo.relayDownIf!, upIf: topo.relayUpIf! }, SERVER, path.join(dir, 'relay'), true);
+      await waitForOutput(capture, /listening on/, 'tcpdump');
     });
 
     let cycles: Awaited<ReturnType<typeof cycleAll>> = [];
