@@ -32,6 +32,8 @@ import { dataVersion, openDatabase } from './store/db.js';
 import { SqliteDeviceRepository } from './store/devices.js';
 import { SqliteEventRepository } from './store/events.js';
 import type { DecisionEvent } from './store/types.js';
+import { WebFilterFeed } from './feed/forwarder.js';
+import { parseMac } from './policy/mac.js';
 
 export function buildRadiusState(config: LanyardConfig): RadiusState {
   const clients = config.radius.clients;
@@ -45,6 +47,11 @@ export function buildRadiusState(config: LanyardConfig): RadiusState {
     registry: new NasRegistry(clients),
     acceptBodies: Object.freeze(clients.map((c) => templates.forVendor(c.vendor))),
   });
+}
+
+/** The feeds as comparable data (secrets as hex: compared, never shown). */
+function feedShape(config: LanyardConfig): unknown {
+  return config.feeds.map((f) => ({ ...f, secret: f.secret.toString('hex') }));
 }
 
 export interface DaemonOptions {
@@ -66,6 +73,8 @@ export interface Daemon {
   readonly devices: SqliteDeviceRepository;
   /** Accounting sessions; `sessions.onChange(...)` hears of every start and stop after commit. */
   readonly sessions: SqliteSessionRepository;
+  /** The web-filter feed (docs/web-filter-feed.md), or null when no `feeds` are configured. */
+  readonly feed: WebFilterFeed | null;
   /** Applies a new config (SIGHUP). Ports and database changes need a restart and are reported. */
   reload(config: LanyardConfig): string[];
   /** Pulls store changes into the cache now (after an in-process write). */
@@ -110,7 +119,11 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     flushIntervalMs: config.events.flushIntervalMs,
     batchSize: config.events.batchSize,
     maxQueued: config.events.batchSize * 100,
-    write: (batch) => accountingStore.insertBatch(batch),
+    write: (batch) => {
+      const result = accountingStore.insertBatch(batch);
+      feed?.accountingRecords(batch); // committed: addresses from Interim-Updates release held starts
+      return result;
+    },
     onError: (err, n) => storeError(err, n, 'accounting records: no response, the NAS will retransmit'),
   });
 
@@ -159,6 +172,26 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
   // next batch, an Accounting-Request gets no response (the NAS retransmits), the API answers 503.
   db.pragma('busy_timeout = 0');
 
+  // The web-filter feed hears of session starts and stops after their commit, on its own
+  // sockets and queues: nothing on the RADIUS path waits for it.
+  let feed: WebFilterFeed | null = null;
+  if (config.feeds.length > 0) {
+    try {
+      feed = await WebFilterFeed.start({
+        feeds: config.feeds,
+        log,
+        policy: () => runtime.state.policy,
+        device: (mac) => cache.get(parseMac(mac)) ?? null,
+        now,
+      });
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    const f = feed;
+    sessions.onChange((changes) => f.onSessionChanges(changes));
+  }
+
   const radiusLog = log.child({ component: 'radius' });
   const auth = new RadiusListener('auth', () => runtime, radiusLog);
   const acct = new RadiusListener('acct', () => runtime, radiusLog);
@@ -177,10 +210,12 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
       now,
       log,
       storeError,
+      onLeaseBound: (lease) => feed?.addressKnown(lease.mac, lease.ip, lease.at),
     });
   } catch (e) {
     await auth.close();
     await acct.close();
+    await feed?.close();
     decisions.close();
     accounting.close();
     auditRows.close();
@@ -244,6 +279,9 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     decisions.close();
     accounting.close();
     auditRows.close();
+    // After the last accounting batch. The queues live in memory: what is still waiting is lost.
+    const lost = (await feed?.close()) ?? 0;
+    if (lost > 0) log.warn({ code: 'LANYARD_ERR_FEED_UNANSWERED', lost }, 'web-filter feed requests still queued at shutdown were not sent');
     db.close();
   };
 
@@ -261,6 +299,7 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
         people: new SqlitePeopleRepository(db, devices, { audit }),
         sessions,
         runtime: () => runtime,
+        feeds: () => feed?.stats() ?? [],
         radiusPorts: () => ({ authPort, acctPort }),
         dhcpCounters: () => dhcp?.counters ?? null,
         syncCache: () => void syncCache(),
@@ -315,6 +354,7 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     db,
     devices,
     sessions,
+    feed,
     syncCache,
     reload(next: LanyardConfig): string[] {
       const notes: string[] = [];
@@ -327,6 +367,7 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
       if (next.events.flushIntervalMs !== config.events.flushIntervalMs || next.events.batchSize !== config.events.batchSize) {
         notes.push('events.flushIntervalMs/batchSize changed: take effect at the next restart');
       }
+      if (JSON.stringify(feedShape(next)) !== JSON.stringify(feedShape(config))) notes.push('feeds changed: take effect at the next restart');
       if (dhcp !== null) notes.push(...dhcp.reload(next));
       else if (next.dhcp.mode !== 'off') notes.push('dhcp.mode changed: takes effect at the next restart');
       runtime.state = buildRadiusState(next); // one assignment: a packet sees the old or the new state

@@ -36,6 +36,15 @@ export const ERROR_CODES = {
     summary: 'Another process holds the database write lock (for example a large import); retry shortly.',
   },
   LANYARD_ERR_LISTEN: { status: 500, summary: 'A listener could not bind its address and port.' },
+  // Web-filter feed (docs/web-filter-feed.md): logged, never returned to a caller
+  LANYARD_ERR_FEED_UNANSWERED: {
+    status: 502,
+    summary: 'A web-filter receiver did not acknowledge an accounting request after every retry.',
+  },
+  LANYARD_ERR_FEED_QUEUE_FULL: {
+    status: 503,
+    summary: "A web-filter feed's queue was full, so its oldest waiting request was dropped.",
+  },
   // Admin API (docs/api.md)
   LANYARD_ERR_AUTH_REQUIRED: { status: 401, summary: 'The request has no API token, or the token is unknown or revoked.' },
   LANYARD_ERR_AUTH_FORBIDDEN: { status: 403, summary: "The API token's role does not allow this route." },

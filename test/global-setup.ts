@@ -10,6 +10,8 @@ import path from 'node:path';
 /** `rootOnly`: needed only by tests that skip when not root (network namespaces), so not demanded otherwise. */
 const PEERS: ReadonlyArray<{ command: string; pkg: string; rootOnly?: boolean }> = [
   { command: 'radclient', pkg: 'freeradius-utils' },
+  // The web-filter feed's receiver in test/feed/interop.test.ts (FreeRADIUS's detail module).
+  { command: 'freeradius', pkg: 'freeradius' },
   // DHCP interop (test/interop/dhcp-*.test.ts, in network namespaces; PEERS.md).
   { command: 'dhclient', pkg: 'isc-dhcp-client', rootOnly: true },
   { command: 'udhcpc', pkg: 'udhcpc', rootOnly: true },
@@ -21,7 +23,7 @@ const PEERS: ReadonlyArray<{ command: string; pkg: string; rootOnly?: boolean }>
 ];
 
 function has(command: string): boolean {
-  // The DHCP tools live in /usr/sbin, which a non-root PATH may lack.
+  // Servers and the DHCP tools install to /usr/sbin, which a non-root PATH often lacks.
   const env = { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` };
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore', env }).status === 0;
 }

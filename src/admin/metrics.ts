@@ -9,6 +9,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { DROP_CAUSES } from '../radius/drops.js';
 import type { RadiusRuntime } from '../radius/exchange.js';
+import type { FeedStats } from '../feed/forwarder.js';
 import type { DhcpCounters } from '../dhcp/listener.js';
 
 /** Decision latency bucket bounds, seconds (the RADIUS budget is ~1 ms; timeouts start near 1 s). */
@@ -30,6 +31,10 @@ export const METRIC_NAMES = {
   queueFailures: 'lanyard_event_write_failures_total',
   apiRequests: 'lanyard_api_requests_total',
   apiAuthFailures: 'lanyard_api_auth_failures_total',
+  feedRequests: 'lanyard_feed_requests_total',
+  feedQueue: 'lanyard_feed_queue_depth',
+  feedHeld: 'lanyard_feed_held_sessions',
+  feedUnaddressed: 'lanyard_feed_unaddressed_total',
   dhcpReceived: 'lanyard_dhcp_received_total',
   dhcpMessages: 'lanyard_dhcp_messages_total',
   dhcpReplies: 'lanyard_dhcp_replies_total',
@@ -38,6 +43,9 @@ export const METRIC_NAMES = {
   dhcpRefusals: 'lanyard_dhcp_refusals_total',
   dhcpFingerprintAlerts: 'lanyard_dhcp_fingerprint_alerts_total',
 } as const;
+
+/** The web-filter feed's request counters, as the `result` label of lanyard_feed_requests_total. */
+const FEED_RESULTS = ['sent', 'answered', 'retried', 'failed', 'droppedQueueFull', 'badResponses'] as const;
 
 export interface AdminMetrics {
   readonly registry: Registry;
@@ -68,6 +76,41 @@ function mirroredCounter<L extends string>(
   });
 }
 
+/** The web-filter feed (docs/web-filter-feed.md): per receiver, read at scrape time. */
+function registerFeedMetrics(registry: Registry, feeds: () => readonly FeedStats[]): void {
+  mirroredCounter(
+    registry,
+    METRIC_NAMES.feedRequests,
+    'Web-filter feed Accounting-Requests by receiver and result (sent, answered, retried, failed, droppedQueueFull, badResponses).',
+    ['feed', 'result'],
+    () => feeds().flatMap((f) => FEED_RESULTS.map((result) => [{ feed: f.feed, result }, f[result]] as [Partial<Record<'feed' | 'result', string>>, number])),
+  );
+  mirroredCounter(registry, METRIC_NAMES.feedUnaddressed, 'Sessions never forwarded because no address became known in time.', ['feed'], () =>
+    feeds().map((f) => [{ feed: f.feed }, f.unaddressed]),
+  );
+  new Gauge({
+    name: METRIC_NAMES.feedQueue,
+    help: 'Web-filter feed requests waiting (queued) or sent and unanswered (in-flight), by receiver.',
+    labelNames: ['feed', 'state'],
+    registers: [registry],
+    collect() {
+      for (const f of feeds()) {
+        this.set({ feed: f.feed, state: 'queued' }, f.queued);
+        this.set({ feed: f.feed, state: 'in-flight' }, f.inFlight);
+      }
+    },
+  });
+  new Gauge({
+    name: METRIC_NAMES.feedHeld,
+    help: 'Session starts held until an address is known.',
+    registers: [registry],
+    collect() {
+      const first = feeds()[0];
+      this.set(first?.held ?? 0);
+    },
+  });
+}
+
 /** The DHCP counters (docs/dhcp.md "Counters"), read at scrape time like the RADIUS ones. */
 function dhcpMetrics(registry: Registry, dhcp: () => DhcpCounters | null): void {
   const byLabel = <L extends string>(label: L, pick: (c: DhcpCounters) => Record<string, number>) => () => {
@@ -89,10 +132,17 @@ function dhcpMetrics(registry: Registry, dhcp: () => DhcpCounters | null): void 
   });
 }
 
-export function createAdminMetrics(runtime: () => RadiusRuntime | null, dhcp: () => DhcpCounters | null = () => null): AdminMetrics {
+/** What /metrics reads besides the RADIUS runtime; each part is optional (absent: not running). */
+export interface MetricSources {
+  readonly feeds?: () => readonly FeedStats[];
+  readonly dhcp?: () => DhcpCounters | null;
+}
+
+export function createAdminMetrics(runtime: () => RadiusRuntime | null, sources: MetricSources = {}): AdminMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'lanyard_' });
-  dhcpMetrics(registry, dhcp);
+  registerFeedMetrics(registry, sources.feeds ?? (() => []));
+  dhcpMetrics(registry, sources.dhcp ?? (() => null));
 
   mirroredCounter(registry, METRIC_NAMES.received, 'RADIUS datagrams received on the auth and accounting ports.', [], () => {
     const rt = runtime();

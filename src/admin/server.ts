@@ -34,6 +34,7 @@ import type { SqlitePeopleRepository } from '../store/people.js';
 import type { SqliteSessionRepository } from '../store/sessions.js';
 import { FailedLoginLimiter, authHook } from './auth.js';
 import { createAdminMetrics, type AdminMetrics } from './metrics.js';
+import type { FeedStats } from '../feed/forwarder.js';
 import type { DhcpCounters } from '../dhcp/listener.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import { deviceRoutes } from './routes/devices.js';
@@ -56,6 +57,8 @@ export interface AdminServerDeps {
   readonly sessions?: SqliteSessionRepository;
   /** The RADIUS runtime for /metrics and /health, or null (API without a daemon). */
   readonly runtime: () => RadiusRuntime | null;
+  /** The web-filter feed's counters per receiver for /metrics (none when absent). */
+  readonly feeds?: () => readonly FeedStats[];
   readonly radiusPorts: () => { authPort: number; acctPort: number };
   /** The DHCP service's counters for /metrics, or null when DHCP is off. */
   readonly dhcpCounters?: () => DhcpCounters | null;
@@ -159,7 +162,7 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
 export async function buildAdminServer(deps: AdminServerDeps): Promise<AdminServer> {
   const now = deps.now ?? Date.now;
   const log = deps.log.child({ component: 'api' });
-  const metrics = createAdminMetrics(deps.runtime, deps.dhcpCounters);
+  const metrics = createAdminMetrics(deps.runtime, { feeds: deps.feeds, dhcp: deps.dhcpCounters });
 
   const queryAjv = new Ajv({ ...BASE_AJV, coerceTypes: 'array' });
   const bodyAjv = new Ajv({ ...BASE_AJV, coerceTypes: false });

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
-import type { LanyardConfig } from '../config/types.js';
+import type { FeedConfig, LanyardConfig } from '../config/types.js';
 import { DEFAULT_CONFIG, runAction } from './common.js';
 
 function formatTimeout(seconds: number): string {
@@ -15,6 +15,12 @@ function formatTimeout(seconds: number): string {
   const m = Math.floor((seconds % 3600) / 60);
   const s = seconds % 60;
   return [h > 0 ? `${h}h` : '', m > 0 ? `${m}m` : '', s > 0 ? `${s}s` : ''].join('');
+}
+
+/** One feed in words, for check-config and serve's start-up lines (never the secret itself). */
+export function describeFeed(f: FeedConfig): string {
+  const answers = f.expectResponse ? `${f.retries} retries from ${f.timeoutMs} ms` : 'no answers expected';
+  return `${f.name}: ${f.address}:${f.port}, ${f.groupAttribute} = ${f.group}, User-Name = ${f.userName}, ${answers}, secret from ${f.secretSource}`;
 }
 
 /** The human summary printed by check-config (exported for tests). */
@@ -43,6 +49,10 @@ export function summariseConfig(config: LanyardConfig): string {
     const ma = nas.requireMessageAuthenticator ? 'Message-Authenticator required' : 'Message-Authenticator NOT required';
     const def = nas.defaultNetwork === null ? '' : `, default network ${nas.defaultNetwork}`;
     out.push(`  ${nas.name}: ${nas.address}, vendor ${nas.vendor}, secret from ${nas.secretSource}, ${ma}${def}`);
+  }
+  if (config.feeds.length > 0) {
+    out.push(`Web-filter feeds (${config.feeds.length}):`);
+    for (const f of config.feeds) out.push(`  ${describeFeed(f)}`);
   }
   if (config.warnings.length > 0) {
     out.push(`Warnings (${config.warnings.length}):`);

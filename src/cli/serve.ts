@@ -4,6 +4,7 @@ import { startDaemon } from '../app.js';
 import type { ConfigOverrides } from '../config/types.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
+import { describeFeed } from './check-config.js';
 import { DEFAULT_CONFIG, parsePort, runAction } from './common.js';
 import path from 'node:path';
 
@@ -58,6 +59,7 @@ async function serve(opts: ServeOptions): Promise<void> {
       `  database: ${config.store.database}`,
       `  devices:  ${daemon.runtime.cache.size} in the cache`,
       ...config.radius.clients.map((c) => `  NAS ${c.name}: ${c.address} (${c.vendor}, secret from ${c.secretSource})`),
+      ...config.feeds.map((f) => `  feed ${describeFeed(f)}`),
       '',
     ].join('\n'),
   );
@@ -98,6 +100,7 @@ async function serve(opts: ServeOptions): Promise<void> {
         duplicatesResent: rt.counters.duplicatesResent,
         eventsQueued: rt.decisions.pending,
         cacheSize: rt.cache.size,
+        ...(daemon.feed === null ? {} : { feeds: daemon.feed.stats() }),
         ...(daemon.dhcp === null
           ? {}
           : {

@@ -13,10 +13,10 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { isAlias, isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { LanyardError, type ErrorCode } from '../errors.js';
 import { checkPolicy, compilePolicy, deepFreeze, NAME_HINT, NAME_PATTERN, parseAddressOrCidr, type PolicyProblem } from '../policy/compile.js';
+import { ConfigSchema, type RawConfig, type RawFeed, type RawNasClient, type RawSecret } from './schema.js';
 import { checkDhcp, compileDhcp } from '../dhcp/config.js';
-import { ConfigSchema, type RawConfig, type RawNasClient } from './schema.js';
 import { resolveSecret } from './secrets.js';
-import type { ConfigOverrides, LanyardConfig, LogConfig, NasClientConfig } from './types.js';
+import type { ConfigOverrides, FeedConfig, LanyardConfig, LogConfig, NasClientConfig } from './types.js';
 
 export interface LoadOptions {
   readonly overrides?: ConfigOverrides;
@@ -50,6 +50,18 @@ export const DEFAULTS = Object.freeze({
   apiFailedLogins: { max: 10, windowMs: 15 * 60_000 },
   auditRetentionDays: { decision: 365, session: 365, admin: 730, alert: 365, purge: 3650 },
   auditPurgeAt: '03:00',
+  feed: {
+    port: 1813,
+    group: 'filterId' as const,
+    groupAttribute: 'Filter-Id' as const,
+    userName: 'owner' as const,
+    timeoutMs: 2000,
+    retries: 3,
+    queueLimit: 10_000,
+    holdMs: 15 * 60_000,
+    expectResponse: true,
+    nasIdentifier: 'lanyard',
+  },
 });
 
 type KeyPath = readonly (string | number)[];
@@ -269,7 +281,47 @@ function schemaProblems(errors: readonly ErrorObject[], root: unknown): Problem[
 }
 
 // ---------------------------------------------------------------------------------------------
-// Checks the schema cannot express: NAS clients
+// Checks the schema cannot express: NAS clients and feed receivers
+
+/** Exactly one of value, env or file; `generate` only with env, and only where `generateOk`. */
+function checkSecretShape(s: RawSecret, at: KeyPath, generateOk: boolean, problems: Problem[]): void {
+  const kinds = (['value', 'env', 'file'] as const).filter((k) => s[k] !== undefined);
+  if (kinds.length !== 1) {
+    problems.push({
+      path: [...at, 'secret'],
+      message:
+        kinds.length === 0
+          ? 'must give exactly one of value, env or file (for example { env: LANYARD_AP_SECRET })'
+          : `gives ${kinds.join(' and ')}: use exactly one of value, env or file`,
+    });
+  } else if (s.generate !== undefined && !generateOk) {
+    problems.push({ path: [...at, 'secret', 'generate'], message: 'cannot be used here: the secret must be the one the receiver is configured with' });
+  } else if (s.generate !== undefined && kinds[0] !== 'env') {
+    problems.push({ path: [...at, 'secret', 'generate'], message: 'can only be used together with env (the variable overrides the generated file)' });
+  }
+}
+
+/** A single address (no CIDR), as parseAddressOrCidr reads it; null when it is one. */
+function singleAddressProblem(text: string, ipv4Only: boolean): string | null {
+  const parsed = parseAddressOrCidr(text);
+  if (!parsed.ok) return parsed.reason;
+  if (text.includes('/')) return `'${text}' is a network; give the single address of the receiver`;
+  if (ipv4Only && parsed.kind !== 'ipv4') return `'${text}' is not an IPv4 address (NAS-IP-Address carries IPv4 only, RFC 2865 §5.4)`;
+  return null;
+}
+
+function checkFeeds(raw: RawConfig, problems: Problem[]): void {
+  for (const [name, f] of Object.entries(raw.feeds ?? {})) {
+    const at = ['feeds', name];
+    const address = singleAddressProblem(f.address, false);
+    if (address !== null) problems.push({ path: [...at, 'address'], message: address });
+    if (f.nasIpAddress !== undefined) {
+      const nasIp = singleAddressProblem(f.nasIpAddress, true);
+      if (nasIp !== null) problems.push({ path: [...at, 'nasIpAddress'], message: nasIp });
+    }
+    checkSecretShape(f.secret, at, false, problems);
+  }
+}
 
 function checkRadius(raw: RawConfig, networksOk: boolean, problems: Problem[]): void {
   const radius = raw.radius ?? {};
@@ -301,23 +353,51 @@ function checkRadius(raw: RawConfig, networksOk: boolean, problems: Problem[]): 
         seen.set(addr.cidr, name);
       }
     }
-    const s = c.secret;
-    const kinds = (['value', 'env', 'file'] as const).filter((k) => s[k] !== undefined);
-    if (kinds.length !== 1) {
-      problems.push({
-        path: [...at, 'secret'],
-        message:
-          kinds.length === 0
-            ? 'must give exactly one of value, env or file (for example { env: LANYARD_AP_SECRET })'
-            : `gives ${kinds.join(' and ')}: use exactly one of value, env or file`,
-      });
-    } else if (s.generate !== undefined && kinds[0] !== 'env') {
-      problems.push({ path: [...at, 'secret', 'generate'], message: 'can only be used together with env (the variable overrides the generated file)' });
-    }
+    checkSecretShape(c.secret, at, true, problems);
     if (networksOk && typeof c.defaultNetwork === 'string' && !Object.hasOwn(raw.networks, c.defaultNetwork)) {
       problems.push({ path: [...at, 'defaultNetwork'], message: `network '${c.defaultNetwork}' is not defined under networks` });
     }
   }
+}
+
+/** The feeds with their secrets read and defaults applied; unreadable secrets become problems. */
+function resolveFeeds(
+  raw: RawConfig,
+  where: { configDir: string; dataDir: string; env: Readonly<Record<string, string | undefined>> },
+  notices: string[],
+  warnings: string[],
+  problems: Problem[],
+): FeedConfig[] {
+  const feeds: FeedConfig[] = [];
+  const d = DEFAULTS.feed;
+  for (const [name, f] of Object.entries(raw.feeds ?? {}) as [string, RawFeed][]) {
+    const kind = f.secret.value !== undefined ? 'value' : f.secret.file !== undefined ? 'file' : 'env';
+    const result = resolveSecret(f.secret, { ...where, clientName: name, address: f.address, generateSecrets: false, kind: 'feed' });
+    if (!result.ok) {
+      problems.push({ path: ['feeds', name, 'secret', kind], message: result.reason });
+      continue;
+    }
+    notices.push(...result.notices);
+    warnings.push(...result.warnings);
+    feeds.push({
+      name,
+      address: f.address,
+      port: f.port ?? d.port,
+      secret: result.secret,
+      secretSource: result.source,
+      group: f.group ?? d.group,
+      groupAttribute: f.groupAttribute ?? d.groupAttribute,
+      userName: f.userName ?? d.userName,
+      timeoutMs: f.timeoutMs ?? d.timeoutMs,
+      retries: f.retries ?? d.retries,
+      queueLimit: f.queueLimit ?? d.queueLimit,
+      holdMs: f.holdMs ?? d.holdMs,
+      expectResponse: f.expectResponse ?? d.expectResponse,
+      nasIdentifier: f.nasIdentifier ?? d.nasIdentifier,
+      nasIpAddress: f.nasIpAddress ?? null,
+    });
+  }
+  return feeds;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,6 +479,7 @@ export function loadConfigText(text: string, file: string, opts: LoadOptions = {
   const policyOk = policySections.every((s) => !badSections.has(s)) && !badSections.has(undefined);
   if (policyOk) problems.push(...(checkPolicy(raw) as PolicyProblem[]));
   if (!badSections.has('radius') && !badSections.has(undefined)) checkRadius(raw, !badSections.has('networks'), problems);
+  if (!badSections.has('feeds') && !badSections.has(undefined)) checkFeeds(raw, problems);
   if (!badSections.has('api') && !badSections.has(undefined) && raw.api?.bind !== undefined) {
     const bind = parseAddressOrCidr(raw.api.bind);
     if (!bind.ok || raw.api.bind.includes('/')) {
@@ -409,7 +490,7 @@ export function loadConfigText(text: string, file: string, opts: LoadOptions = {
   if (policyOk && !badSections.has('dhcp')) problems.push(...checkDhcp(raw));
 
   // Names are checked even where a section has other problems (checkPolicy repeats them: dedupe).
-  for (const at of [['radius', 'clients'], ['destinations'], ['profiles'], ['networks'], ['classes']] as const) {
+  for (const at of [['radius', 'clients'], ['destinations'], ['profiles'], ['networks'], ['classes'], ['feeds']] as const) {
     const section = at.reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), data);
     if (section === null || typeof section !== 'object' || Array.isArray(section)) continue;
     for (const name of Object.keys(section)) {
@@ -473,6 +554,7 @@ export function loadConfigText(text: string, file: string, opts: LoadOptions = {
       coaPort: c.coaPort ?? DEFAULTS.coaPort,
     });
   }
+  const feeds = resolveFeeds(raw, { configDir, dataDir, env }, notices, warnings, secretProblems);
   if (secretProblems.length > 0) {
     for (const p of secretProblems) p.line = lineOf(doc, counter, p.path);
     fail('LANYARD_ERR_SECRET_UNAVAILABLE', source, secretProblems);
@@ -544,6 +626,7 @@ export function loadConfigText(text: string, file: string, opts: LoadOptions = {
     },
     dhcp,
     policy: compilePolicy(raw),
+    feeds,
     notices,
     warnings,
   };

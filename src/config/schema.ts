@@ -9,6 +9,7 @@
  * description of what a value must look like, used in error messages.
  */
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import { FEED_GROUP_ATTRIBUTES, FEED_GROUPS, FEED_USER_NAMES } from '../feed/attributes.js';
 import { NAS_VENDORS, OWNERSHIPS } from '../policy/model.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -231,6 +232,27 @@ export const AuditSchema = Type.Object(
   closed,
 );
 
+/** A web-filter accounting receiver (docs/web-filter-feed.md); address and secret are checked in load.ts. */
+export const FeedSchema = Type.Object(
+  {
+    address: Type.String({ minLength: 1 }),
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+    secret: SecretSchema,
+    group: Type.Optional(literalUnion(FEED_GROUPS, `one of ${FEED_GROUPS.join(', ')}`)),
+    groupAttribute: Type.Optional(literalUnion(FEED_GROUP_ATTRIBUTES, `one of ${FEED_GROUP_ATTRIBUTES.join(', ')}`)),
+    userName: Type.Optional(literalUnion(FEED_USER_NAMES, `one of ${FEED_USER_NAMES.join(', ')}`)),
+    timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 60_000 })),
+    retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 })),
+    queueLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    holdMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400_000 })),
+    expectResponse: Type.Optional(Type.Boolean()),
+    nasIdentifier: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+    nasIpAddress: Type.Optional(Type.String({ minLength: 1 })),
+    description: Type.Optional(Text),
+  },
+  closed,
+);
+
 export const ConfigSchema = Type.Object(
   {
     dataDir: Type.Optional(Type.String({ minLength: 1 })),
@@ -261,6 +283,7 @@ export const ConfigSchema = Type.Object(
     profiles: named(ProfileSchema, { minProperties: 1 }),
     networks: named(NetworkSchema, { minProperties: 1 }),
     classes: named(ClassSchema),
+    feeds: Type.Optional(named(FeedSchema)),
   },
   closed,
 );
@@ -268,5 +291,6 @@ export const ConfigSchema = Type.Object(
 export type RawConfig = Static<typeof ConfigSchema>;
 export type RawSecret = Static<typeof SecretSchema>;
 export type RawNasClient = Static<typeof NasClientSchema>;
+export type RawFeed = Static<typeof FeedSchema>;
 export type RawNetworkDhcp = Static<typeof NetworkDhcpSchema>;
 export type RawDhcp = Static<typeof DhcpSchema>;

@@ -22,6 +22,8 @@ export interface SecretContext {
   readonly dataDir: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly generateSecrets: boolean;
+  /** What the secret is shared with, for messages: 'NAS' (the default) or 'feed'. */
+  readonly kind?: string;
 }
 
 export type SecretResult =
@@ -55,7 +57,7 @@ function permissionWarning(ctx: SecretContext, file: string): string[] {
   try {
     const mode = fs.statSync(file).mode & 0o777;
     if ((mode & 0o077) !== 0) {
-      return [`NAS '${ctx.clientName}' (${ctx.address}): secret file ${file} is readable by group or others (mode ${mode.toString(8).padStart(4, '0')}); run chmod 600 on it`];
+      return [`${ctx.kind ?? 'NAS'} '${ctx.clientName}' (${ctx.address}): secret file ${file} is readable by group or others (mode ${mode.toString(8).padStart(4, '0')}); run chmod 600 on it`];
     }
   } catch {
     // stat failing right after a successful read is not worth a warning
@@ -65,7 +67,7 @@ function permissionWarning(ctx: SecretContext, file: string): string[] {
 
 function shortWarning(ctx: SecretContext, secret: Buffer): string[] {
   return secret.length > 0 && secret.length < MIN_SECRET_OCTETS
-    ? [`NAS '${ctx.clientName}' (${ctx.address}): shared secret is shorter than ${MIN_SECRET_OCTETS} characters (RFC 2865 §3 recommends at least ${MIN_SECRET_OCTETS})`]
+    ? [`${ctx.kind ?? 'NAS'} '${ctx.clientName}' (${ctx.address}): shared secret is shorter than ${MIN_SECRET_OCTETS} characters (RFC 2865 §3 recommends at least ${MIN_SECRET_OCTETS})`]
     : [];
 }
 
@@ -83,7 +85,7 @@ function readSecretFile(file: string): { ok: true; secret: Buffer } | { ok: fals
 
 /** Resolves one validated secret spec (exactly one of value / env / file, generate only with env). */
 export function resolveSecret(spec: RawSecret, ctx: SecretContext): SecretResult {
-  const who = `NAS '${ctx.clientName}' (${ctx.address})`;
+  const who = `${ctx.kind ?? 'NAS'} '${ctx.clientName}' (${ctx.address})`;
   if (spec.value !== undefined) {
     const secret = Buffer.from(spec.value, 'utf8');
     return {
@@ -135,7 +137,7 @@ export function resolveSecret(spec: RawSecret, ctx: SecretContext): SecretResult
       secret: Buffer.alloc(0),
       source: `pending:${file}`,
       notices: [
-        `no shared secret yet for NAS '${ctx.clientName}': one will be generated in ${file} when Lanyard first starts; set ${envName} to choose your own`,
+        `no shared secret yet for ${ctx.kind ?? 'NAS'} '${ctx.clientName}': one will be generated in ${file} when Lanyard first starts; set ${envName} to choose your own`,
       ],
       warnings: [],
     };
@@ -157,7 +159,7 @@ export function resolveSecret(spec: RawSecret, ctx: SecretContext): SecretResult
     ok: true,
     secret: Buffer.from(hex, 'utf8'),
     source: `generated:${file}`,
-    notices: [`generated a random shared secret for NAS '${ctx.clientName}' in ${file}; set ${envName} to choose your own`],
+    notices: [`generated a random shared secret for ${ctx.kind ?? 'NAS'} '${ctx.clientName}' in ${file}; set ${envName} to choose your own`],
     warnings: [],
   };
 }

@@ -2,6 +2,7 @@
  * The validated, frozen configuration every part of Lanyard receives a slice of.
  * Produced only by config/load.ts; nothing outside config/ reads process.env or the YAML.
  */
+import type { FeedGroup, FeedGroupAttribute, FeedUserName } from '../feed/attributes.js';
 import type { NasVendor, Policy } from '../policy/model.js';
 
 export interface NasClientConfig {
@@ -79,6 +80,40 @@ export interface AuditConfig {
   readonly purgeAt: string;
 }
 
+/** One web-filter accounting receiver (docs/web-filter-feed.md). */
+export interface FeedConfig {
+  /** Operator's name for the receiver (logs, metrics). */
+  readonly name: string;
+  /** The receiver's IPv4 or IPv6 address. */
+  readonly address: string;
+  /** Its RADIUS accounting port (RFC 2866: 1813). */
+  readonly port: number;
+  /** The secret shared with the receiver (RFC 2866 §3). Never logged. */
+  readonly secret: Buffer;
+  /** 'inline', 'env:NAME' or 'file:PATH', for messages. */
+  readonly secretSource: string;
+  /** What the group attribute carries. */
+  readonly group: FeedGroup;
+  /** Which attribute carries the group. */
+  readonly groupAttribute: FeedGroupAttribute;
+  /** What User-Name carries. */
+  readonly userName: FeedUserName;
+  /** Wait for the first Accounting-Response, ms (doubles with each retry). */
+  readonly timeoutMs: number;
+  /** Retransmissions before a request counts as failed. */
+  readonly retries: number;
+  /** Requests waiting at most; the oldest is dropped beyond it. */
+  readonly queueLimit: number;
+  /** How long a session start waits for an address before it is given up, ms. */
+  readonly holdMs: number;
+  /** false for a receiver that never answers (FortiGate with rsso-radius-response disabled). */
+  readonly expectResponse: boolean;
+  /** NAS-Identifier sent in every request. */
+  readonly nasIdentifier: string;
+  /** NAS-IP-Address sent in every request, or null for none. */
+  readonly nasIpAddress: string | null;
+}
+
 /** An address range of a DHCP pool, both ends included (addresses as unsigned 32-bit numbers). */
 export interface DhcpRange {
   readonly start: number;
@@ -150,6 +185,8 @@ export interface LanyardConfig {
   readonly audit: AuditConfig;
   readonly dhcp: DhcpConfig;
   readonly policy: Policy;
+  /** Web-filter accounting receivers (the `feeds` key); empty when none. */
+  readonly feeds: readonly FeedConfig[];
   /** Human-readable notes produced while loading (e.g. "secret generated at ..."), for the CLI to print. */
   readonly notices: readonly string[];
   /** Warnings the daemon logs at start (e.g. Message-Authenticator not required for a NAS). */

@@ -48,6 +48,11 @@ export interface DhcpServiceDeps {
   readonly sessions?: { onChange(listener: SessionListener): () => void };
   /** How app.ts reports a failed batch (busy store: debug/warn; anything else: error). */
   readonly storeError: (error: unknown, records: number, what: string) => void;
+  /**
+   * Hears of every bound lease once it is committed (an ACK in serve mode, an observed REQUEST in
+   * listen mode): the web-filter feed learns the MAC's address from it (docs/web-filter-feed.md).
+   */
+  readonly onLeaseBound?: (lease: LeaseWrite) => void;
 }
 
 /** Starts the service when dhcp.mode is not off; null otherwise. */
@@ -65,7 +70,11 @@ export async function startDhcpService(config: LanyardConfig, deps: DhcpServiceD
   const leases = new BatchWriter<LeaseWrite>({
     ...writerOptions,
     flushIntervalMs: Math.min(config.events.flushIntervalMs, LEASE_FLUSH_MS),
-    write: (batch) => repo.applyBatch(batch),
+    write: (batch) => {
+      repo.applyBatch(batch);
+      // After the commit, outside it: a listener's failure must not make the batch look unstored.
+      if (deps.onLeaseBound !== undefined) notifyBound(batch, deps.onLeaseBound, log);
+    },
     onError: (err, n) => deps.storeError(err, n, 'DHCP leases: ACKs withheld, clients will retransmit'),
   });
   const fingerprints = new BatchWriter<FingerprintSighting>({
@@ -154,4 +163,15 @@ export async function startDhcpService(config: LanyardConfig, deps: DhcpServiceD
       sessionFills.close();
     },
   };
+}
+
+function notifyBound(batch: readonly LeaseWrite[], listener: (lease: LeaseWrite) => void, log: Logger): void {
+  for (const lease of batch) {
+    if (lease.state !== 'bound') continue;
+    try {
+      listener(lease);
+    } catch (err) {
+      log.error({ err, mac: lease.mac, ip: lease.ip }, 'a bound-lease listener failed');
+    }
+  }
 }

@@ -17,6 +17,17 @@ import { rejections, whoHad } from '../../src/audit/query.js';
 import { loadConfigText } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { BOOTREQUEST, decodeDhcp, DHCP_MESSAGE_TYPES, encodeDhcp, ipToString, type DhcpPacket } from '../../src/protocols/dhcp/index.js';
+import {
+  AcctStatusType,
+  Attr,
+  Code,
+  encodeInteger,
+  encodeRequest,
+  encodeString,
+  findAttribute,
+  readIntegerAt,
+  readStringAt,
+} from '../../src/protocols/radius/index.js';
 import { openDatabase } from '../../src/store/db.js';
 import { SqliteDeviceRepository } from '../../src/store/devices.js';
 import { clientOptions, ip, macBytes, type ClientMessage } from './helpers.js';
@@ -203,6 +214,54 @@ describe('DHCP serve mode over loopback UDP', () => {
     expect(rows).toEqual([
       { actor: 'dhcp', method: 'dhcp', result: 'reject', reason: 'unknown-device', mac: '02-00-00-00-00-09', network: 'LOOP', nas: 'dhcp', nas_address: RELAY, randomised: 1 },
     ]);
+  });
+
+  it('a bound lease gives the web-filter feed the address of a session that started without one', async () => {
+    const receiver = await socketAt('127.0.0.1', 0);
+    const heard: Buffer[] = [];
+    receiver.on('message', (buf) => heard.push(buf));
+    const secret = 'feed-and-ap-secret-0123';
+    const text = yaml(dir).replace(
+      'radius: { authPort: 0, acctPort: 0 }',
+      `radius:
+  authPort: 0
+  acctPort: 0
+  clients:
+    ap: { address: 127.0.0.1, secret: { value: ${secret} } }
+feeds:
+  filter: { address: 127.0.0.1, port: ${receiver.address().port}, secret: { value: ${secret} }, expectResponse: false }`,
+    );
+    const d = await start(text);
+
+    // The access point starts an accounting session with no Framed-IP-Address: the feed holds it.
+    const ap = await socketAt('127.0.0.1', 0);
+    const answered = once(ap, 'message');
+    const attributes = Buffer.concat([
+      encodeInteger(Attr.AcctStatusType, AcctStatusType.Start),
+      encodeString(Attr.AcctSessionId, 'feed-1'),
+      encodeString(Attr.UserName, '001122334455'),
+      encodeString(Attr.CallingStationId, LAPTOP),
+    ]);
+    ap.send(encodeRequest({ code: Code.AccountingRequest, identifier: 7, attributes, secret: Buffer.from(secret), messageAuthenticator: true }), d.acctPort, '127.0.0.1');
+    await answered; // the Accounting-Response comes after the session is committed
+    await new Promise((r) => setTimeout(r, 100));
+    expect(heard).toHaveLength(0);
+
+    // The laptop gets its lease through the relay: the held Start goes out with that address.
+    const relay = await socketAt(RELAY, 67);
+    const offer = await exchange(relay, relay, d.dhcpPort!, { type: 'DISCOVER', mac: LAPTOP, giaddr: RELAY, xid: 21 });
+    const leased = ipToString(offer!.yiaddr);
+    const ack = await exchange(relay, relay, d.dhcpPort!, { type: 'REQUEST', mac: LAPTOP, giaddr: RELAY, serverId: SERVER_ID, requested: leased, xid: 22 });
+    expect(option(ack!, 53)?.[0]).toBe(DHCP_MESSAGE_TYPES.ACK);
+    for (let i = 0; i < 50 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(heard).toHaveLength(1);
+    const sent = heard[0]!;
+    expect(sent[0]).toBe(Code.AccountingRequest);
+    expect(readIntegerAt(sent, findAttribute(sent, Attr.AcctStatusType))).toBe(AcctStatusType.Start);
+    const framed = findAttribute(sent, Attr.FramedIpAddress);
+    expect(ipToString(sent.readUInt32BE(framed))).toBe(leased);
+    expect(readStringAt(sent, findAttribute(sent, Attr.UserName))).toBe('J. Bloggs');
+    expect(d.feed!.stats()[0]).toMatchObject({ sent: 1, held: 0 });
   });
 
   it('SIGHUP reload: new pools apply at once; a port change is reported for the next restart', async () => {

@@ -12,7 +12,7 @@ describe('DHCP metrics', () => {
     counters.silences['pool-exhausted'] = 1;
     counters.drops['bad-magic-cookie'] = 2;
     counters.refusals['wrong-network'] = 1;
-    const text = await createAdminMetrics(() => null, () => counters).registry.metrics();
+    const text = await createAdminMetrics(() => null, { dhcp: () => counters }).registry.metrics();
     expect(text).toContain('lanyard_dhcp_received_total 7');
     expect(text).toContain('lanyard_dhcp_messages_total{type="discover"} 4');
     expect(text).toContain('lanyard_dhcp_replies_total{type="nak"} 1');

@@ -4,8 +4,9 @@
  * answers "who had IP X at T" with the device and its owner.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mabRequest, radclient } from '../helpers/radclient.js';
+import { radclient } from '../helpers/radclient.js';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { registerDevices } from '../helpers/devices.js';
 
 const AP = '11-22-33-44-55-66';
 const LAPTOP = '02-00-00-00-03-01';
@@ -34,20 +35,14 @@ async function cliJson(args: string[]): Promise<Record<string, unknown>[]> {
 
 beforeAll(async () => {
   daemon = await startDaemon();
-  for (const [mac, cls, owner] of [
-    [LAPTOP, 'school-staff-laptop', OWNER],
-    [TABLET, 'school-tablet', 'Class 4'],
-  ] as const) {
-    const r = await daemon.cli(['devices', 'add', mac, '--class', cls, '--owner', owner]);
-    expect(r.code, r.stderr).toBe(0);
-  }
-  // The daemon sees CLI writes within a second; then the device is admitted (the accept decision
-  // the session takes its network and VLAN from).
-  for (let i = 0; i < 30; i++) {
-    const r = await radclient(daemon.authPort, daemon.secret, mabRequest(LAPTOP, { called: `${AP}:DCPS` }));
-    if (r.reply === 'Access-Accept') break;
-    await sleep(100);
-  }
+  await registerDevices(
+    daemon,
+    [
+      [LAPTOP, 'school-staff-laptop', OWNER],
+      [TABLET, 'school-tablet', 'Class 4'],
+    ],
+    { mac: LAPTOP, called: `${AP}:DCPS` },
+  );
 });
 
 afterAll(async () => {
