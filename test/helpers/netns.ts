@@ -304,7 +304,8 @@ export class Topology {
       this.relay.ip('addr', 'add', `${this.relayDownIp}/${prefixOf(this.clientLan)}`, 'dev', bridge);
       this.relay.ip('link', 'set', bridge, 'up');
       // The relay is the client LAN's router: clients renew and release by unicast through it.
-      run('ip', ['netns', 'exec', this.relay.name, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+      // (/proc/sys/net is the writer's namespace's; no sysctl binary needed.)
+      run('ip', ['netns', 'exec', this.relay.name, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
       // Replies to giaddr (RFC 2131 §4.1) and to renewing clients' ciaddr go back through the relay.
       this.server.ip('route', 'add', this.clientLan, 'via', this.relayUpIp!);
     } else {
