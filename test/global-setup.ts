@@ -7,22 +7,33 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-const PEERS: ReadonlyArray<{ command: string; pkg: string }> = [
+/** `rootOnly`: needed only by tests that skip when not root (network namespaces), so not demanded otherwise. */
+const PEERS: ReadonlyArray<{ command: string; pkg: string; rootOnly?: boolean }> = [
   { command: 'radclient', pkg: 'freeradius-utils' },
   // The web-filter feed's receiver in test/feed/interop.test.ts (FreeRADIUS's detail module).
   { command: 'freeradius', pkg: 'freeradius' },
+  // DHCP interop (test/interop/dhcp-*.test.ts, in network namespaces; PEERS.md).
+  { command: 'dhclient', pkg: 'isc-dhcp-client', rootOnly: true },
+  { command: 'udhcpc', pkg: 'udhcpc', rootOnly: true },
+  { command: 'dhcpcd', pkg: 'dhcpcd-base', rootOnly: true },
+  { command: 'dhcrelay', pkg: 'isc-dhcp-relay', rootOnly: true },
+  { command: 'kea-dhcp4', pkg: 'kea-dhcp4-server', rootOnly: true },
+  { command: 'perfdhcp', pkg: 'kea-admin', rootOnly: true },
+  { command: 'tcpdump', pkg: 'tcpdump', rootOnly: true },
 ];
 
 function has(command: string): boolean {
-  // Servers install to /usr/sbin, which a non-root PATH often lacks.
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0 || existsSync(`/usr/sbin/${command}`);
+  // Servers and the DHCP tools install to /usr/sbin, which a non-root PATH often lacks.
+  const env = { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` };
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore', env }).status === 0;
 }
 
 export default function setup(): void {
-  const missing = PEERS.filter((p) => !has(p.command));
+  const root = process.getuid?.() === 0;
+  const missing = PEERS.filter((p) => (root || p.rootOnly !== true) && !has(p.command));
   if (missing.length > 0) {
     const pkgs = [...new Set(missing.map((m) => m.pkg))];
-    if (process.getuid?.() !== 0) {
+    if (!root) {
       throw new Error(`interop tests need ${pkgs.join(', ')} (Debian); run: sudo apt-get install -y ${pkgs.join(' ')}`);
     }
     try {
