@@ -124,8 +124,12 @@ export class DhcpListener {
 
   /** Binds and resolves with the port bound (0 picks a free one). */
   bind(address: string, port: number): Promise<number> {
-    // reuseAddr: a listen-mode copy and a restart can share the port while the old socket closes.
-    const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true, lookup: literalLookup });
+    // Serve mode binds exclusively, like RADIUS: a second daemon (or another DHCP server) on this
+    // host must fail to start, not silently split the clients with us. Listen mode only hears
+    // copies and may sit beside a server that set SO_REUSEADDR too (Linux then still gives each
+    // unicast datagram to one socket only, so a copy should come from its own ip-helper).
+    const reuseAddr = this.deps.state().config.mode === 'listen';
+    const socket = dgram.createSocket({ type: 'udp4', reuseAddr, lookup: literalLookup });
     this.socket = socket;
     socket.on('message', (buf, rinfo) => this.onMessage(buf, rinfo.address));
     return new Promise((resolve, reject) => {

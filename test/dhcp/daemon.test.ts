@@ -273,6 +273,12 @@ feeds:
     expect(d.feed!.stats()[0]).toMatchObject({ sent: 1, held: 0 });
   });
 
+  it('serve mode holds its port alone: a second daemon on the same DHCP port fails to start', async () => {
+    const d = await start();
+    const second = loadConfigText(yaml(dir).replace('port: 0', `port: ${d.dhcpPort}`), path.join(dir, 'lanyard.yaml'));
+    await expect(startDaemon(second, createLogger('silent'))).rejects.toMatchObject({ code: 'LANYARD_ERR_LISTEN' });
+  });
+
   it('SIGHUP reload: new pools apply at once; a port change is reported for the next restart', async () => {
     const d = await start();
     const relay = await socketAt(RELAY, 67);
