@@ -47,36 +47,24 @@ function compress(state: Int32Array, bytes: Uint8Array, at: number): void {
   let b = state[1]!;
   let c = state[2]!;
   let d = state[3]!;
-  let t: number;
-  let r: number;
-  // One loop per round, so no step tests which round it is in.
-  for (let i = 0; i < 16; i++) {
-    t = (a + ((b & c) | (~b & d)) + T[i]! + X[i]!) | 0; // F, message word i
-    r = ROTATE[i]!;
-    a = d;
-    d = c;
-    c = b;
-    b = (b + ((t << r) | (t >>> (32 - r)))) | 0;
-  }
-  for (let i = 16; i < 32; i++) {
-    t = (a + ((d & b) | (~d & c)) + T[i]! + X[(5 * i + 1) & 15]!) | 0; // G
-    r = ROTATE[i]!;
-    a = d;
-    d = c;
-    c = b;
-    b = (b + ((t << r) | (t >>> (32 - r)))) | 0;
-  }
-  for (let i = 32; i < 48; i++) {
-    t = (a + (b ^ c ^ d) + T[i]! + X[(3 * i + 5) & 15]!) | 0; // H
-    r = ROTATE[i]!;
-    a = d;
-    d = c;
-    c = b;
-    b = (b + ((t << r) | (t >>> (32 - r)))) | 0;
-  }
-  for (let i = 48; i < 64; i++) {
-    t = (a + (c ^ (b | ~d)) + T[i]! + X[(7 * i) & 15]!) | 0; // I
-    r = ROTATE[i]!;
+  for (let i = 0; i < 64; i++) {
+    let f: number;
+    let g: number;
+    if (i < 16) {
+      f = (b & c) | (~b & d); // round 1: F
+      g = i;
+    } else if (i < 32) {
+      f = (d & b) | (~d & c); // round 2: G
+      g = (5 * i + 1) & 15;
+    } else if (i < 48) {
+      f = b ^ c ^ d; // round 3: H
+      g = (3 * i + 5) & 15;
+    } else {
+      f = c ^ (b | ~d); // round 4: I
+      g = (7 * i) & 15;
+    }
+    const t = (a + f + T[i]! + X[g]!) | 0;
+    const r = ROTATE[i]!;
     a = d;
     d = c;
     c = b;
