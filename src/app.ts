@@ -20,6 +20,7 @@ import type { LanyardConfig } from './config/types.js';
 import type { Logger } from './log.js';
 import { LatencyHistogram } from './metrics/histogram.js';
 import { newDropCounters } from './radius/drops.js';
+import { LoadGuard } from './radius/load.js';
 import { DuplicateCache } from './radius/duplicates.js';
 import type { RadiusCounters, RadiusRuntime, RadiusState } from './radius/exchange.js';
 import type { AccountingRecord } from './radius/handlers/accounting-request.js';
@@ -155,6 +156,9 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     latency: new LatencyHistogram(),
     counters,
     now,
+    // Shed new requests at half the queue bound (beyond it records are dropped) or after a
+    // second without a turn of the event loop (src/radius/load.ts).
+    load: new LoadGuard({ maxQueued: config.events.batchSize * 50, maxLagMs: 1000 }).start(),
     onAlert: (event) => {
       log.warn(
         { alert: 'lost-device', mac: event.mac, nas: event.nas, apMac: event.apMac, ssid: event.ssid, at: new Date(event.at).toISOString() },
@@ -270,6 +274,7 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
   const closeAll = async (): Promise<void> => {
     clearInterval(poll);
     clearInterval(staleSweep);
+    runtime.load?.stop();
     await api?.close();
     await auth.close();
     await acct.close();

@@ -84,7 +84,7 @@ function toDecision(r: DecisionEventRow & { id: number }): DecisionRow {
   return { id: r.id, ...decisionFromRow(r) };
 }
 
-/** Decisions from the `decision_events` table (indexes: at, (mac, at), (result, at)). */
+/** Decisions from the `decision_events` view (indexes: (kind, at), (mac, at), refused (result, at)). */
 export function tableDecisionSource(db: Database.Database): DecisionSource {
   return {
     *iterate(q: DecisionQuery): IterableIterator<DecisionRow> {
@@ -101,6 +101,9 @@ export function tableDecisionSource(db: Database.Database): DecisionSource {
       if (q.result !== undefined) {
         clauses.push('d.result = ?');
         params.push(q.result);
+        // Names the partial index's own condition, so the planner may use it (SQLite uses a
+        // partial index only when the query's WHERE contains the index's WHERE terms).
+        if (q.result !== 'accept') clauses.push("d.result <> 'accept'");
       }
       if (q.reasons !== undefined) {
         clauses.push('d.reason IN (SELECT value FROM json_each(?))');

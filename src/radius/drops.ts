@@ -11,6 +11,7 @@ export const DROP_CAUSES = [
   'request-authenticator-invalid',
   'duplicate-in-progress',
   'store-unavailable',
+  'shed',
   'internal-error',
 ] as const;
 export type DropCause = (typeof DROP_CAUSES)[number];
@@ -26,6 +27,7 @@ export const DROP_MESSAGES: Readonly<Record<DropCause, string>> = {
     'The Accounting-Request authenticator does not verify (RFC 2866 §3): wrong shared secret or a forged packet.',
   'duplicate-in-progress': 'A retransmission arrived while the original was still being handled (RFC 5080 §2.2.2).',
   'store-unavailable': 'The record could not be stored, so no response is sent and the NAS will retransmit.',
+  shed: 'Too busy: the store or the event loop is behind, so a new request got no answer and the NAS will retransmit.',
   'internal-error': 'An unexpected error while handling the packet (a bug: please report it).',
 };
 

@@ -10,6 +10,7 @@ import type { Policy } from '../policy/model.js';
 import type { DecisionEvent } from '../store/types.js';
 import type { DropCause, DropCounters } from './drops.js';
 import type { DuplicateCache, DuplicateEntry } from './duplicates.js';
+import type { LoadGuard } from './load.js';
 import type { NasRegistry } from './nas-registry.js';
 import type { AccountingRecord } from './handlers/accounting-request.js';
 
@@ -61,6 +62,8 @@ export interface RadiusRuntime {
   readonly counters: RadiusCounters;
   /** Epoch ms; injectable so tests can fake the clock. */
   readonly now: () => number;
+  /** Load shedding (load.ts); without one, nothing is shed. */
+  readonly load?: LoadGuard;
   /**
    * Called for decisions someone must hear about at once (R-4: a lost or stolen device tried
    * to connect — where and when). The edge logs it at warn and records an alert.

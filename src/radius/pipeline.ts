@@ -114,6 +114,22 @@ const duplicate: Step = {
   },
 };
 
+/**
+ * After the duplicate step, so a retransmission of a request already decided still gets its
+ * reply; only a new request is shed (load.ts). Status-Server is never shed (it skips the
+ * duplicate step): a health check must see the server alive while it sheds.
+ */
+function shed(service: Service): Step {
+  return {
+    name: 'shed',
+    run: (ex, rt) => {
+      if (ex.dupEntry === null || rt.load === undefined) return null;
+      const queued = service === 'auth' ? rt.decisions.pending : rt.accounting.pending;
+      return rt.load.shouldShed(queued) ? 'shed' : null; // settle() forgets the duplicate entry
+    },
+  };
+}
+
 function dispatch(service: Service): Step {
   const handlers = HANDLERS[service];
   return {
@@ -138,8 +154,8 @@ function failure(ex: Exchange, rt: RadiusRuntime, code: number, error: unknown):
 
 /** The steps, in order, for each port. Adding a step is adding a line here. */
 export const PIPELINES: Readonly<Record<Service, readonly Step[]>> = {
-  auth: [shape, identifyNas, servedCodes('auth'), messageAuthenticator, duplicate, dispatch('auth')],
-  acct: [shape, identifyNas, servedCodes('acct'), messageAuthenticator, requestAuthenticator, duplicate, dispatch('acct')],
+  auth: [shape, identifyNas, servedCodes('auth'), messageAuthenticator, duplicate, shed('auth'), dispatch('auth')],
+  acct: [shape, identifyNas, servedCodes('acct'), messageAuthenticator, requestAuthenticator, duplicate, shed('acct'), dispatch('acct')],
 };
 
 /**

@@ -31,6 +31,7 @@ import {
 } from '../../src/protocols/radius/index.js';
 import { DROP_CAUSES, type DropCause } from '../../src/radius/drops.js';
 import type { Exchange, RadiusRuntime, Service } from '../../src/radius/exchange.js';
+import { LoadGuard } from '../../src/radius/load.js';
 import { runPipeline } from '../../src/radius/pipeline.js';
 import { SqliteEventRepository } from '../../src/store/events.js';
 import type { DecisionEvent } from '../../src/store/types.js';
@@ -520,6 +521,62 @@ describe('duplicate detection (RFC 5080 §2.2.2)', () => {
     expect(send(request, { port })).toBe('message-authenticator-missing');
     expect(send(request, { port })).toBe('message-authenticator-missing');
     expect(dropsOf('message-authenticator-missing')).toBe(before + 2);
+  });
+});
+
+describe('load shedding (storms)', () => {
+  it('sheds a new request while the decision queue is at its bound, and counts it', () => {
+    const queued = daemon.runtime.decisions.pending;
+    const rt: RadiusRuntime = { ...daemon.runtime, load: new LoadGuard({ maxQueued: queued, maxLagMs: 60_000 }) };
+    const request = accessRequest({ userName: '020000000101', called: `${AP}:DCPS` });
+    const before = dropsOf('shed');
+    const taken = decisionsTaken();
+    expect(send(request, { runtime: rt })).toBe('shed');
+    expect(dropsOf('shed')).toBe(before + 1);
+    expect(decisionsTaken()).toBe(taken); // nothing decided, so nothing to record
+  });
+
+  it('still answers a retransmission of a request decided before the shedding began', () => {
+    const request = accessRequest({ userName: '020000000101', called: `${AP}:DCPS` });
+    const port = nextPort++;
+    const first = sendSync(request, { port }) as Buffer;
+    const rt: RadiusRuntime = { ...daemon.runtime, load: new LoadGuard({ maxQueued: 0, maxLagMs: 60_000 }) };
+    const again = sendSync(request, { port, runtime: rt });
+    expect(Buffer.isBuffer(again) && again.equals(first)).toBe(true);
+  });
+
+  it('forgets a shed request, so its retransmission after the storm is decided', () => {
+    const request = accessRequest({ userName: '020000000101', called: `${AP}:DCPS` });
+    const port = nextPort++;
+    const rt: RadiusRuntime = { ...daemon.runtime, load: new LoadGuard({ maxQueued: 0, maxLagMs: 60_000 }) };
+    expect(send(request, { port, runtime: rt })).toBe('shed');
+    const taken = decisionsTaken();
+    expectSealed(sendSync(request, { port }), request);
+    expect(decisionsTaken()).toBe(taken + 1);
+  });
+
+  it('sheds while the event loop has been held longer than the bound', () => {
+    let t = 0;
+    const guard = new LoadGuard({ maxQueued: 1e9, maxLagMs: 500 }, () => t).start();
+    try {
+      const rt: RadiusRuntime = { ...daemon.runtime, load: guard };
+      const request = accessRequest({ userName: '020000000101', called: `${AP}:DCPS` });
+      t = 400; // the heartbeat last ran at 0: 375 ms of lag
+      expectSealed(sendSync(request, { runtime: rt }), request);
+      t = 600; // 575 ms
+      expect(send(request, { runtime: rt })).toBe('shed');
+      guard.tick(); // the loop turned
+      expectSealed(sendSync(request, { runtime: rt }), request);
+    } finally {
+      guard.stop();
+    }
+  });
+
+  it('never sheds Status-Server, so health checks see the server alive', () => {
+    const rt: RadiusRuntime = { ...daemon.runtime, load: new LoadGuard({ maxQueued: 0, maxLagMs: 0 }) };
+    const status = statusServer();
+    const reply = sendSync(status, { runtime: rt });
+    expect(Buffer.isBuffer(reply)).toBe(true);
   });
 });
 

@@ -8,6 +8,7 @@
  */
 import { Buffer } from 'node:buffer';
 import * as crypto from 'node:crypto';
+import { hmacKey, hmacMd5With, md5js, type HmacKey } from './md5.js';
 
 /** A Buffer view of the same memory (no copy) so Buffer methods are available. */
 export function asBuffer(bytes: Uint8Array): Buffer {
@@ -23,11 +24,21 @@ function ensure(current: Buffer, size: number): Buffer {
 // most of the cost for packet-sized inputs. Older Node 20 releases fall back to createHash.
 const oneShotHash = (crypto as { hash?: typeof crypto.hash }).hash;
 
-/** MD5 of one contiguous byte range. */
-export const md5: (data: Uint8Array) => Buffer =
+const cryptoMd5: (data: Uint8Array) => Buffer =
   typeof oneShotHash === 'function'
     ? (data) => oneShotHash('md5', data, 'buffer')
     : (data) => crypto.createHash('md5').update(data).digest();
+
+/**
+ * Up to this many octets the JavaScript MD5 (md5.ts) is cheaper than a call into OpenSSL, whose
+ * fixed cost per call dominates at packet sizes; above it OpenSSL's hashing speed wins.
+ */
+const JS_MD5_MAX = 1024;
+
+/** MD5 of one contiguous byte range. */
+export function md5(data: Uint8Array): Buffer {
+  return data.length <= JS_MD5_MAX ? md5js(data) : cryptoMd5(data);
+}
 
 let twoScratch: Buffer = Buffer.alloc(128);
 /** MD5(a + b) (the "MD5(S + RA)" / "MD5(S + c(i-1))" chains of RFC 2865 §5.2, RFC 2868 §3.5). */
@@ -51,7 +62,7 @@ const outerScratch = Buffer.alloc(BLOCK + 16);
  * cheaper than crypto.createHmac for one packet; identical output (checked in the tests).
  */
 function hmacByHand(key: Uint8Array, data: Uint8Array): Buffer {
-  const k = key.length > BLOCK ? md5(key) : key; // RFC 2104 §2: hash keys longer than B
+  const k = key.length > BLOCK ? cryptoMd5(key) : key; // RFC 2104 §2: hash keys longer than B
   innerScratch = ensure(innerScratch, BLOCK + data.length);
   for (let i = 0; i < BLOCK; i++) {
     const octet = i < k.length ? k[i]! : 0; // RFC 2104 §2: pad K with zeros to B octets
@@ -59,17 +70,35 @@ function hmacByHand(key: Uint8Array, data: Uint8Array): Buffer {
     outerScratch[i] = octet ^ 0x5c; // opad
   }
   innerScratch.set(data, BLOCK);
-  md5(innerScratch.subarray(0, BLOCK + data.length)).copy(outerScratch, BLOCK);
-  const mac = md5(outerScratch);
+  cryptoMd5(innerScratch.subarray(0, BLOCK + data.length)).copy(outerScratch, BLOCK);
+  const mac = cryptoMd5(outerScratch);
   innerScratch.fill(0, 0, BLOCK);
   outerScratch.fill(0, 0, BLOCK);
   return mac;
 }
 
-export const hmacMd5: (key: Uint8Array, data: Uint8Array) => Buffer =
-  typeof oneShotHash === 'function'
-    ? hmacByHand
-    : (key, data) => crypto.createHmac('md5', key).update(data).digest();
+/**
+ * The last key's HMAC states (RFC 2104 §4), with a copy of the key they were made from: a
+ * daemon answers many packets in a row with the same NAS secret. The copy is compared on every
+ * use, so a caller that reuses its key buffer for another key never gets stale states.
+ */
+let lastKey: Buffer = Buffer.alloc(0);
+let lastStates: HmacKey | null = null;
+
+function statesFor(key: Uint8Array): HmacKey {
+  if (lastStates === null || !lastKey.equals(key)) {
+    lastKey.fill(0);
+    lastKey = Buffer.from(key);
+    lastStates = hmacKey(key);
+  }
+  return lastStates;
+}
+
+/** HMAC-MD5 (RFC 2104); packet-sized data through md5.ts from the key's precomputed states. */
+export function hmacMd5(key: Uint8Array, data: Uint8Array): Buffer {
+  if (data.length <= JS_MD5_MAX) return hmacMd5With(statesFor(key), data);
+  return typeof oneShotHash === 'function' ? hmacByHand(key, data) : crypto.createHmac('md5', key).update(data).digest();
+}
 
 /** Reference HMAC through crypto.createHmac, for tests that cross-check hmacMd5. */
 export function hmacMd5Reference(key: Uint8Array, data: Uint8Array): Buffer {
