@@ -167,12 +167,17 @@ export function toSession(r: SessionRow): SessionRecord {
   };
 }
 
-/** The network of the latest accept for `mac` within a week before `at` (decision_events). */
+/** How far back an accounting session looks for the Accept that placed its MAC (24 h). */
+export const DECISION_LOOKBACK_MS = 86_400_000;
+
+/** The network of the latest accept for `mac` within DECISION_LOOKBACK_MS before `at` (decision_events). */
 export function decisionNetworkLookup(db: Database.Database): NetworkLookup {
   let stmt: Database.Statement<[string, number, number], { network: string | null; vlan: number | null }>;
   try {
     stmt = db.prepare(
-      // "+result": keeps the planner on the (mac, at) index instead of scanning every accept of the week.
+      // Walks the (kind, at, mac) index backwards from the Start, the MAC tested in the index:
+      // the Accept is normally a second or two before, so the walk is short; "+result" keeps the
+      // planner off the refused-decisions index.
       `SELECT network, vlan FROM decision_events
        WHERE mac = ? AND at <= ? AND at >= ? AND +result = 'accept' ORDER BY at DESC LIMIT 1`,
     );
@@ -180,7 +185,10 @@ export function decisionNetworkLookup(db: Database.Database): NetworkLookup {
     return () => null; // no decision_events table in this store: leave network and VLAN unknown
   }
   // +5 s: the Accept is stamped at receipt, the Start's event time is rounded to whole seconds.
-  return (mac, at) => stmt.get(mac, at + 5_000, at - 7 * 86_400_000) ?? null;
+  // The walk is bounded to a day: a session's Accept older than that (a session resumed by an
+  // Interim-Update long after its Start) leaves network and VLAN unknown rather than make an
+  // accounting request read a week of decisions on the daemon's event loop.
+  return (mac, at) => stmt.get(mac, at + 5_000, at - DECISION_LOOKBACK_MS) ?? null;
 }
 
 /** Fills the fields a record carries that the row does not have yet. Returns true if any changed. */
