@@ -19,6 +19,7 @@ import { SqliteAccountingRepository } from '../../src/store/accounting.js';
 import type { AccountingRecord } from '../../src/radius/handlers/accounting-request.js';
 import { tempDir } from '../store/helpers.js';
 import { decision, kindsById, openStore, T0, type Store } from './chain-helpers.js';
+import { accountingRecord } from '../helpers/accounting.js';
 
 let store: Store;
 beforeEach(() => {
@@ -200,29 +201,7 @@ describe('admin actions from device writes', () => {
 
 describe('session events', () => {
   function record(over: Partial<AccountingRecord>): AccountingRecord {
-    return {
-      at: T0,
-      eventAt: T0,
-      delayTime: null,
-      nas: 'ap-hall',
-      nasAddress: '10.0.0.2',
-      nasPort: 1,
-      statusType: 1,
-      sessionId: 'S-1',
-      userName: 'aa-bb-cc-dd-ee-ff',
-      mac: 'AA-BB-CC-DD-EE-FF',
-      calledStationId: '11-22-33-44-55-66:DCPS',
-      apMac: '11-22-33-44-55-66',
-      ssid: 'DCPS',
-      framedIp: '10.20.0.5',
-      sessionTime: null,
-      inputOctets: null,
-      outputOctets: null,
-      inputPackets: null,
-      outputPackets: null,
-      terminateCause: null,
-      ...over,
-    };
+    return accountingRecord(T0, { nasPort: 1, sessionId: 'S-1', userName: 'aa-bb-cc-dd-ee-ff', mac: 'AA-BB-CC-DD-EE-FF', framedIp: '10.20.0.5', ...over });
   }
 
   it('accounting Start and Stop append session rows in the batch transaction', () => {

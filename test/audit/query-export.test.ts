@@ -13,6 +13,7 @@ import { openDatabase } from '../../src/store/db.js';
 import { SqliteDeviceRepository } from '../../src/store/devices.js';
 import { SqliteEventRepository } from '../../src/store/events.js';
 import { tempDir } from '../store/helpers.js';
+import { accountingRecord } from '../helpers/accounting.js';
 
 const T0 = Date.UTC(2025, 2, 4, 9, 0, 0);
 const MIN = 60_000;
@@ -23,29 +24,7 @@ let db: Database.Database;
 let acct: SqliteAccountingRepository;
 
 function rec(statusType: number, sessionId: string, at: number, over: Partial<AccountingRecord> = {}): AccountingRecord {
-  return {
-    at,
-    eventAt: at,
-    delayTime: null,
-    nas: 'ap-hall',
-    nasAddress: '10.0.0.2',
-    nasPort: null,
-    statusType,
-    sessionId,
-    userName: null,
-    mac: LAPTOP,
-    calledStationId: null,
-    apMac: '11-22-33-44-55-66',
-    ssid: 'DCPS',
-    framedIp: '10.10.1.5',
-    sessionTime: null,
-    inputOctets: null,
-    outputOctets: null,
-    inputPackets: null,
-    outputPackets: null,
-    terminateCause: statusType === 2 ? 4 : null,
-    ...over,
-  };
+  return accountingRecord(at, { statusType, sessionId, mac: LAPTOP, calledStationId: null, framedIp: '10.10.1.5', terminateCause: statusType === 2 ? 4 : null, ...over });
 }
 
 beforeEach(() => {

@@ -14,6 +14,7 @@ import { SqliteDeviceRepository } from '../../src/store/devices.js';
 import { SqliteEventRepository } from '../../src/store/events.js';
 import type { DecisionEvent } from '../../src/store/types.js';
 import { tempDir } from '../store/helpers.js';
+import { accountingRecord } from '../helpers/accounting.js';
 
 const DAY = 86_400_000;
 const MIN = 60_000;
@@ -46,30 +47,7 @@ afterEach(() => {
 });
 
 function rec(statusType: number, over: Partial<AccountingRecord>): AccountingRecord {
-  const at = over.at ?? T0;
-  return {
-    at,
-    eventAt: at,
-    delayTime: null,
-    nas: 'ap-hall',
-    nasAddress: '10.0.0.2',
-    nasPort: null,
-    statusType,
-    sessionId: 's',
-    userName: null,
-    mac: LAPTOP,
-    calledStationId: `${AP1}:DCPS`,
-    apMac: AP1,
-    ssid: 'DCPS',
-    framedIp: IP,
-    sessionTime: null,
-    inputOctets: null,
-    outputOctets: null,
-    inputPackets: null,
-    outputPackets: null,
-    terminateCause: statusType === 2 ? 1 : null,
-    ...over,
-  };
+  return accountingRecord(over.at ?? T0, { statusType, sessionId: 's', mac: LAPTOP, calledStationId: `${AP1}:DCPS`, apMac: AP1, framedIp: IP, terminateCause: statusType === 2 ? 1 : null, ...over });
 }
 
 /** A whole session: accept decision just before, Start, and Stop unless `until` is null. */

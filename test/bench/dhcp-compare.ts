@@ -31,16 +31,10 @@ import { startLanyardIn, writeDhcpConfig, type NsDaemon } from '../helpers/dhcp-
 import { netnsUnavailable, Topology, type NsProcess } from '../helpers/netns.js';
 import { which } from './freeradius.js';
 import { startKea } from './kea.js';
-import { fmt, machineCpuUs, median, procCpuUs, ratioOfMedians, summary } from './stats.js';
+import { fmt, machineCpuUs, median, procCpuUs, ratioOfMedians, summary, envNumber } from './stats.js';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
-const envNum = (name: string, dflt: number): number => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${v}"`);
-  return n;
-};
+const envNum = (name: string, dflt: number): number => envNumber(name, dflt);
 const ROUNDS = Math.max(1, Math.floor(envNum('BENCH_ROUNDS', QUICK ? 2 : 5)));
 const PROBES = Math.max(1, Math.floor(envNum('BENCH_PROBES', QUICK ? 3 : 8)));
 const PERIOD_S = Math.max(1, Math.floor(envNum('BENCH_PERIOD', 5)));

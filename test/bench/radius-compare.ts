@@ -48,16 +48,10 @@ import {
   type RadclientResult,
   type Server,
 } from './freeradius.js';
-import { fmt, median, procCpuUs, ratioOfMedians, summary, udpCounters, machineCpuUs, type LatencyPercentiles } from './stats.js';
+import { fmt, median, procCpuUs, ratioOfMedians, summary, udpCounters, machineCpuUs, type LatencyPercentiles, envNumber } from './stats.js';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
-const envNum = (name: string, dflt: number): number => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${v}"`);
-  return n;
-};
+const envNum = (name: string, dflt: number): number => envNumber(name, dflt, true);
 const N_DEVICES = envNum('BENCH_DEVICES', QUICK ? 1_000 : 10_000);
 const ROUNDS = Math.max(1, envNum('BENCH_ROUNDS', QUICK ? 2 : 5));
 const DISTINCT = Math.max(1, envNum('BENCH_DISTINCT', 1_000));

@@ -71,3 +71,17 @@ export function machineCpuUs(): { busy: number; steal: number } {
   const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = f;
   return { busy: ((user + nice + system + irq + softirq) * 1e6) / CLOCK_TICKS, steal: (steal * 1e6) / CLOCK_TICKS };
 }
+
+/**
+ * A non-negative number from the environment (BENCH_* options), or `dflt` when unset or empty;
+ * anything else stops the benchmark with the variable's name. `integer`: whole numbers only.
+ */
+export function envNumber(name: string, dflt: number, integer = false): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!(integer ? Number.isInteger(n) : Number.isFinite(n)) || n < 0) {
+    throw new Error(`${name} must be a non-negative ${integer ? 'integer' : 'number'}, got "${v}"`);
+  }
+  return n;
+}

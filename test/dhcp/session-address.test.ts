@@ -9,13 +9,13 @@ import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDhcpService, type DhcpService } from '../../src/dhcp/service.js';
 import { createLogger } from '../../src/log.js';
-import type { AccountingRecord } from '../../src/radius/handlers/accounting-request.js';
 import { SqliteAccountingRepository } from '../../src/store/accounting.js';
 import { openDatabase } from '../../src/store/db.js';
 import { SqliteLeaseRepository } from '../../src/store/leases.js';
 import { SqliteSessionRepository } from '../../src/store/sessions.js';
 import { tempDir } from '../store/helpers.js';
 import { dhcpConfigYaml, loadDhcpConfig } from './helpers.js';
+import { accountingRecord } from '../helpers/accounting.js';
 
 const T0 = Date.UTC(2026, 10, 22, 9, 0, 0);
 const LAPTOP = '00-11-22-33-44-55';
@@ -42,29 +42,7 @@ afterEach(async () => {
 });
 
 function start(sessionId: string, mac: string, at: number, framedIp: string | null = null): void {
-  const record: AccountingRecord = {
-    at,
-    eventAt: at,
-    delayTime: null,
-    nas: 'ap-hall',
-    nasAddress: '10.0.0.2',
-    nasPort: null,
-    statusType: 1,
-    sessionId,
-    userName: mac.replace(/-/g, '').toLowerCase(),
-    mac,
-    calledStationId: '11-22-33-44-55-66:DCPS',
-    apMac: '11-22-33-44-55-66',
-    ssid: 'DCPS',
-    framedIp,
-    sessionTime: null,
-    inputOctets: null,
-    outputOctets: null,
-    inputPackets: null,
-    outputPackets: null,
-    terminateCause: null,
-  };
-  acct.insertBatch([record]);
+  acct.insertBatch([accountingRecord(at, { sessionId, userName: mac.replace(/-/g, '').toLowerCase(), mac, framedIp })]);
 }
 
 const framedIp = (sessionId: string): unknown =>

@@ -14,6 +14,7 @@ import { openDatabase } from '../../src/store/db.js';
 import { SqliteEventRepository } from '../../src/store/events.js';
 import { SqliteSessionRepository, type SessionChange } from '../../src/store/sessions.js';
 import { tempDir } from './helpers.js';
+import { accountingRecord } from '../helpers/accounting.js';
 
 const T0 = Date.UTC(2025, 2, 4, 9, 0, 0);
 const MIN = 60_000;
@@ -63,30 +64,7 @@ afterEach(() => {
 });
 
 function rec(over: Partial<AccountingRecord> = {}): AccountingRecord {
-  const at = over.at ?? T0;
-  return {
-    at,
-    eventAt: at,
-    delayTime: null,
-    nas: 'ap-hall',
-    nasAddress: '10.0.0.2',
-    nasPort: 1,
-    statusType: 1,
-    sessionId: 's-1',
-    userName: '020000000101',
-    mac: STAFF,
-    calledStationId: `${AP}:DCPS`,
-    apMac: AP,
-    ssid: 'DCPS',
-    framedIp: '10.10.1.5',
-    sessionTime: null,
-    inputOctets: null,
-    outputOctets: null,
-    inputPackets: null,
-    outputPackets: null,
-    terminateCause: null,
-    ...over,
-  };
+  return accountingRecord(over.at ?? T0, { nasPort: 1, userName: '020000000101', mac: STAFF, calledStationId: `${AP}:DCPS`, apMac: AP, framedIp: '10.10.1.5', ...over });
 }
 
 const start = (over: Partial<AccountingRecord> = {}): AccountingRecord => rec({ statusType: 1, ...over });
