@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 /** The `lanyard` command. Every verb has --help. */
 import { Command } from 'commander';
 import { registerAudit } from './cli/audit.js';

@@ -8,18 +8,38 @@ import type { DeviceFacts } from '../policy/model.js';
 import { parseMac } from '../policy/mac.js';
 import type { DeviceHistoryRow, DeviceRecord, DeviceRepository } from '../store/types.js';
 
-export function factsOf(record: DeviceRecord): DeviceFacts {
+/**
+ * One copy of each class name, owner and status: SQLite hands every row its own strings, and
+ * 100,000 devices share a few classes and a few thousand owners (about 10 MiB less resident
+ * memory at that size). Bounded by the distinct values the registry holds; rebuilt with the
+ * cache (a full load starts it afresh, so owners no longer registered are let go).
+ */
+class Interner {
+  #values = new Map<string, string>();
+  get(value: string): string {
+    const known = this.#values.get(value);
+    if (known !== undefined) return known;
+    this.#values.set(value, value);
+    return value;
+  }
+  clear(): void {
+    this.#values = new Map();
+  }
+}
+
+export function factsOf(record: DeviceRecord, strings?: Interner): DeviceFacts {
   return Object.freeze({
     mac: parseMac(record.mac),
-    className: record.className,
-    owner: record.owner,
-    status: record.status,
+    className: strings === undefined ? record.className : strings.get(record.className),
+    owner: record.owner === null || strings === undefined ? record.owner : strings.get(record.owner),
+    status: strings === undefined ? record.status : (strings.get(record.status) as DeviceFacts['status']),
     expiresAt: record.expiresAt,
   });
 }
 
 export class DeviceCache {
   private readonly devices = new Map<number, DeviceFacts>();
+  private readonly strings = new Interner();
   /** The last change sequence number applied. */
   private seq = 0;
 
@@ -38,6 +58,7 @@ export class DeviceCache {
   /** Replaces the whole content from a consistent snapshot. */
   load(snapshot: { devices: readonly DeviceRecord[]; seq: number }): void {
     this.devices.clear();
+    this.strings.clear();
     for (const record of snapshot.devices) this.put(record);
     this.seq = snapshot.seq;
   }
@@ -45,6 +66,7 @@ export class DeviceCache {
   /** Replaces the whole content straight from the store, one record at a time. */
   loadFrom(repo: DeviceRepository): void {
     this.devices.clear();
+    this.strings.clear();
     this.seq = repo.snapshotEach((record) => this.put(record));
   }
 
@@ -81,7 +103,7 @@ export class DeviceCache {
   }
 
   private put(record: DeviceRecord): void {
-    const facts = factsOf(record);
+    const facts = factsOf(record, this.strings);
     if (facts.mac < 0) return; // the store only holds normalised MACs; defensive
     this.devices.set(facts.mac, facts);
   }

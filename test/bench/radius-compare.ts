@@ -15,6 +15,7 @@
  * BENCH_REPEAT radclient -c (50), BENCH_PARALLEL radclient -p (128), BENCH_UNKNOWN_PCT (10),
  * BENCH_LATENCY auto|hook|inprocess|both (auto), BENCH_LANYARD_MAIN (dist/src/main.js).
  */
+import { SERVE_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -77,6 +78,8 @@ const ROUND_TIMEOUT_MS = 600_000;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const LANYARD_MAIN = path.resolve(process.env.BENCH_LANYARD_MAIN ?? path.join(ROOT, 'dist/src/main.js'));
 const OTHER_BUILD = process.env.BENCH_LANYARD_MAIN !== undefined;
+/** Node flags for the Lanyard process (BENCH_NODE_FLAGS, space-separated), as `npm start` runs it by default. */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? SERVE_NODE_FLAGS.join(' ')).split(' ').filter((f) => f !== '');
 const SECRET = 'bench-secret-' + Math.random().toString(36).slice(2);
 const AP = '11-22-33-44-55-66';
 
@@ -313,7 +316,7 @@ async function main(): Promise<void> {
     const frReady = await waitUntilAnswering(tools.radclient, fr, frAuth, SECRET, probe);
 
     // ---- Lanyard: separate process, same registry and secret
-    const ly = startServer('Lanyard', ...pinned(process.execPath, [LANYARD_MAIN, 'serve', '--config', configFile, '--db', dbFile, '--auth-port', String(lyAuth), '--acct-port', '0', '--log-level', 'info']), {
+    const ly = startServer('Lanyard', ...pinned(process.execPath, [...NODE_FLAGS, LANYARD_MAIN, 'serve', '--config', configFile, '--db', dbFile, '--auth-port', String(lyAuth), '--acct-port', '0', '--log-level', 'info']), {
       ...process.env,
       LANYARD_LOOPBACK_SECRET: SECRET,
     });

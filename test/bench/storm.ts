@@ -10,6 +10,7 @@
  * Env: STORM_APS (300), STORM_REQUESTS (50000), STORM_SECONDS (5), STORM_DEVICES (10000).
  * Traffic stays on 127.0.0.0/8.
  */
+import { SERVE_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import crypto from 'node:crypto';
 import dgram from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
 
     const [authPort] = await freeUdpPorts(1);
     const server = startServer('lanyard', process.execPath, [
-      path.resolve('dist/src/main.js'), 'serve', '--config', configFile, '--db', db,
+      ...SERVE_NODE_FLAGS, path.resolve('dist/src/main.js'), 'serve', '--config', configFile, '--db', db,
       '--auth-port', String(authPort), '--acct-port', '0', '--api-port', '0', '--log-level', 'info',
     ], { ...process.env, LANYARD_LOOPBACK_SECRET: SECRET });
     let stats: Record<string, unknown> | null = null;
