@@ -29,6 +29,7 @@ import { handleDhcp } from './handlers/index.js';
 import { observeDhcp } from './handlers/observe.js';
 import type { LeaseTable } from './pools.js';
 import { viewOf, type NotARequest } from './request.js';
+import { literalLookup } from '../net/lookup.js';
 
 /** Why a datagram was dropped before the engine saw it: the codec's reasons and ours. */
 export const DHCP_DROP_REASONS = [...DHCP_DECODE_FAILURES, 'not-a-request', 'no-message-type', 'not-ethernet', 'store-unavailable', 'internal-error'] as const;
@@ -105,13 +106,6 @@ const MEMO_LIMIT = 10_000;
 const EXHAUSTED_SWEEP_MS = 1000;
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
-
-/** Replies go to IPv4 literals: answer dgram's lookup at once instead of via dns.lookup (a tick per send). */
-function literalLookup(address: string, _family: unknown, callback: LookupCallback): void {
-  callback(null, address, 4);
-}
-
 export class DhcpListener {
   private socket: dgram.Socket | null = null;
   private readonly warned = new Map<string, number>();
@@ -129,7 +123,7 @@ export class DhcpListener {
     // copies and may sit beside a server that set SO_REUSEADDR too (Linux then still gives each
     // unicast datagram to one socket only, so a copy should come from its own ip-helper).
     const reuseAddr = this.deps.state().config.mode === 'listen';
-    const socket = dgram.createSocket({ type: 'udp4', reuseAddr, lookup: literalLookup });
+    const socket = dgram.createSocket({ type: 'udp4', reuseAddr, lookup: literalLookup(4) }); // replies go to IPv4 literals
     this.socket = socket;
     socket.on('message', (buf, rinfo) => this.onMessage(buf, rinfo.address));
     return new Promise((resolve, reject) => {

@@ -10,18 +10,12 @@ import { DROP_MESSAGES, type DropCause } from './drops.js';
 import type { Exchange, RadiusRuntime, Service } from './exchange.js';
 import { runPipeline } from './pipeline.js';
 import { LanyardError } from '../errors.js';
+import { literalLookup } from '../net/lookup.js';
 
 const WARN_EVERY_MS = 60_000;
 const WARN_MEMO_LIMIT = 1024;
 /** Large receive buffers absorb bursts (an AP storm after a power cut) instead of dropping. */
 const SOCKET_BUFFER_BYTES = 8 * 1024 * 1024;
-
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
-
-/** dgram's lookup hook for literal addresses: answers at once, with the family of the text. */
-function literalLookup(address: string, _family: unknown, callback: LookupCallback): void {
-  callback(null, address, net.isIPv6(address) ? 6 : 4);
-}
 
 export class RadiusListener {
   private socket: dgram.Socket | null = null;
@@ -36,10 +30,9 @@ export class RadiusListener {
 
   /** Binds and resolves with the port actually bound (0 picks a free one). */
   bind(address: string, port: number): Promise<number> {
-    const type = net.isIPv6(address) ? 'udp6' : 'udp4';
-    // Replies go to the literal address the request came from: skip dns.lookup, which would
-    // defer every send by a tick (Node calls back on the next tick even for IP literals).
-    const socket = dgram.createSocket({ type, reuseAddr: false, lookup: literalLookup });
+    const v6 = net.isIPv6(address);
+    // Replies go to the literal address the request came from (src/net/lookup.ts).
+    const socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', reuseAddr: false, lookup: literalLookup(v6 ? 6 : 4) });
     this.socket = socket;
     socket.on('message', (buf, rinfo) => this.onMessage(buf, rinfo.address, rinfo.port));
     return new Promise((resolve, reject) => {
