@@ -11,6 +11,7 @@ import { DROP_CAUSES } from '../radius/drops.js';
 import type { RadiusRuntime } from '../radius/exchange.js';
 import type { FeedStats } from '../feed/forwarder.js';
 import type { DhcpCounters } from '../dhcp/listener.js';
+import { readUdpQueues } from '../net/udp-queue.js';
 
 /** Decision latency bucket bounds, seconds (the RADIUS budget is ~1 ms; timeouts start near 1 s). */
 export const LATENCY_BUCKETS_S = [
@@ -43,6 +44,7 @@ export const METRIC_NAMES = {
   dhcpRefusals: 'lanyard_dhcp_refusals_total',
   dhcpFingerprintAlerts: 'lanyard_dhcp_fingerprint_alerts_total',
   dhcpRefusalsNotAudited: 'lanyard_dhcp_refusals_not_audited_total',
+  kernelDrops: 'lanyard_radius_kernel_drops_total',
 } as const;
 
 /** The web-filter feed's request counters, as the `result` label of lanyard_feed_requests_total. */
@@ -142,6 +144,8 @@ function dhcpMetrics(registry: Registry, dhcp: () => DhcpCounters | null): void 
 export interface MetricSources {
   readonly feeds?: () => readonly FeedStats[];
   readonly dhcp?: () => DhcpCounters | null;
+  /** The RADIUS sockets' ports, for the kernel's drop counts (src/net/udp-queue.ts). */
+  readonly radiusPorts?: () => { authPort: number; acctPort: number };
 }
 
 export function createAdminMetrics(runtime: () => RadiusRuntime | null, sources: MetricSources = {}): AdminMetrics {
@@ -149,6 +153,25 @@ export function createAdminMetrics(runtime: () => RadiusRuntime | null, sources:
   collectDefaultMetrics({ register: registry, prefix: 'lanyard_' });
   registerFeedMetrics(registry, sources.feeds ?? (() => []));
   dhcpMetrics(registry, sources.dhcp ?? (() => null));
+  const radiusPorts = sources.radiusPorts;
+  if (radiusPorts !== undefined) {
+    mirroredCounter(
+      registry,
+      METRIC_NAMES.kernelDrops,
+      'RADIUS datagrams the kernel dropped because a socket receive buffer was full (never seen by the daemon).',
+      ['service'],
+      () => {
+        const { authPort, acctPort } = radiusPorts();
+        const queues = readUdpQueues([authPort, acctPort]);
+        return queues === null
+          ? null
+          : [
+              [{ service: 'auth' }, queues.get(authPort)?.drops ?? 0],
+              [{ service: 'acct' }, queues.get(acctPort)?.drops ?? 0],
+            ];
+      },
+    );
+  }
 
   mirroredCounter(registry, METRIC_NAMES.received, 'RADIUS datagrams received on the auth and accounting ports.', [], () => {
     const rt = runtime();

@@ -162,7 +162,7 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
 export async function buildAdminServer(deps: AdminServerDeps): Promise<AdminServer> {
   const now = deps.now ?? Date.now;
   const log = deps.log.child({ component: 'api' });
-  const metrics = createAdminMetrics(deps.runtime, { feeds: deps.feeds, dhcp: deps.dhcpCounters });
+  const metrics = createAdminMetrics(deps.runtime, { feeds: deps.feeds, dhcp: deps.dhcpCounters, radiusPorts: deps.radiusPorts });
 
   const queryAjv = new Ajv({ ...BASE_AJV, coerceTypes: 'array' });
   const bodyAjv = new Ajv({ ...BASE_AJV, coerceTypes: false });

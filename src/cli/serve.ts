@@ -7,6 +7,7 @@ import { createLogger } from '../log.js';
 import { describeFeed } from './check-config.js';
 import { DEFAULT_CONFIG, parsePort, runAction } from './common.js';
 import path from 'node:path';
+import { readUdpQueues } from '../net/udp-queue.js';
 
 interface ServeOptions {
   config?: string;
@@ -97,6 +98,9 @@ async function serve(opts: ServeOptions): Promise<void> {
         accepts: rt.counters.accepts,
         rejects: rt.counters.rejects,
         drops: rt.counters.drops,
+        // Datagrams the kernel dropped for each socket (its receive buffer was full): not
+        // seen by the daemon, so not in `drops` (src/net/udp-queue.ts).
+        kernelDrops: kernelDrops(daemon.authPort, daemon.acctPort),
         duplicatesResent: rt.counters.duplicatesResent,
         eventsQueued: rt.decisions.pending,
         cacheSize: rt.cache.size,
@@ -130,4 +134,9 @@ async function serve(opts: ServeOptions): Promise<void> {
       log.error({ err }, 'configuration reload failed; the running configuration is unchanged');
     }
   });
+}
+
+function kernelDrops(authPort: number, acctPort: number): { auth: number; acct: number } | null {
+  const queues = readUdpQueues([authPort, acctPort]);
+  return queues === null ? null : { auth: queues.get(authPort)?.drops ?? 0, acct: queues.get(acctPort)?.drops ?? 0 };
 }
