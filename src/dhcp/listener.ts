@@ -13,7 +13,7 @@ import type { AuditEntry } from '../audit/log.js';
 import type { BatchWriter } from '../audit/writer.js';
 import type { DhcpConfig } from '../config/types.js';
 import { LanyardError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { ThrottledWarnings, type Logger } from '../log.js';
 import type { DeviceFacts, Policy } from '../policy/model.js';
 import {
   decodeDhcp,
@@ -108,13 +108,16 @@ const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export class DhcpListener {
   private socket: dgram.Socket | null = null;
-  private readonly warned = new Map<string, number>();
   private readonly audited = new Map<string, number>();
   private budgetFrom = -Infinity;
   private budgetUsed = 0;
   private lastSweep = 0;
 
-  constructor(private readonly deps: DhcpListenerDeps) {}
+  private readonly warnings: ThrottledWarnings;
+
+  constructor(private readonly deps: DhcpListenerDeps) {
+    this.warnings = new ThrottledWarnings(deps.log, WARN_EVERY_MS, MEMO_LIMIT);
+  }
 
   /** Binds and resolves with the port bound (0 picks a free one). */
   bind(address: string, port: number): Promise<number> {
@@ -134,7 +137,7 @@ export class DhcpListener {
         socket.removeAllListeners('error');
         socket.on('error', (error) => {
           this.deps.counters.sendErrors++;
-          this.log('warn', `send:${(error as NodeJS.ErrnoException).code ?? ''}`, { err: error }, 'DHCP socket error');
+          this.warnings.warn(`send:${(error as NodeJS.ErrnoException).code ?? ''}`, { err: error }, 'DHCP socket error');
         });
         socket.setBroadcast(true); // replies to clients without an address go to the subnet broadcast
         try {
@@ -207,10 +210,10 @@ export class DhcpListener {
         // RFC 2131 §4.3.3: the server "SHOULD notify the local system administrator of a possible
         // configuration problem": a declined address is in use by a device Lanyard did not lease it to.
         const { ip, mac: holder } = outcome.write;
-        this.log('warn', `declined:${ip}`, { ip, mac: holder, source }, `DHCP address ${ip} declined by ${holder}: something else on the network uses it (a static address inside the pool?); quarantined`);
+        this.warnings.warn(`declined:${ip}`, { ip, mac: holder, source }, `DHCP address ${ip} declined by ${holder}: something else on the network uses it (a static address inside the pool?); quarantined`);
       }
       if (outcome.reason === 'pool-exhausted') {
-        this.log('warn', `exhausted:${source}`, { source }, 'DHCP pool exhausted: no address to offer (further ones from this relay are logged at debug for a minute)');
+        this.warnings.warn(`exhausted:${source}`, { source }, 'DHCP pool exhausted: no address to offer (further ones from this relay are logged at debug for a minute)');
       }
       return;
     }
@@ -229,7 +232,7 @@ export class DhcpListener {
         return;
       }
       counters.drops['store-unavailable']++;
-      this.log('warn', 'store', { mac, ip: outcome.write?.ip }, 'DHCP lease not stored: no ACK sent, the client will retransmit');
+      this.warnings.warn('store', { mac, ip: outcome.write?.ip }, 'DHCP lease not stored: no ACK sent, the client will retransmit');
     });
   }
 
@@ -265,7 +268,7 @@ export class DhcpListener {
     }
     if (this.budgetUsed >= REFUSAL_AUDIT_BUDGET) {
       this.deps.counters.refusalsNotAudited++;
-      this.log('warn', 'refusal-budget', { budget: REFUSAL_AUDIT_BUDGET }, `over ${REFUSAL_AUDIT_BUDGET} DHCP refusals in a minute (a flood of MACs?): further ones are counted, not audited, until the minute ends`);
+      this.warnings.warn('refusal-budget', { budget: REFUSAL_AUDIT_BUDGET }, `over ${REFUSAL_AUDIT_BUDGET} DHCP refusals in a minute (a flood of MACs?): further ones are counted, not audited, until the minute ends`);
       return;
     }
     this.budgetUsed++;
@@ -276,22 +279,10 @@ export class DhcpListener {
 
   private drop(reason: DhcpDropReason | NotARequest, source: string): void {
     this.deps.counters.drops[reason]++;
-    this.log('warn', `drop:${reason}:${source}`, { reason, source }, `DHCP datagram dropped: ${reason} (further ones from this source are logged at debug for a minute)`);
+    this.warnings.warn(`drop:${reason}:${source}`, { reason, source }, `DHCP datagram dropped: ${reason} (further ones from this source are logged at debug for a minute)`);
   }
 
   /** Logs at `level` the first time per key per minute, at debug in between. */
-  private log(level: 'warn', key: string, fields: Record<string, unknown>, message: string): void {
-    const now = Date.now();
-    const last = this.warned.get(key);
-    if (last === undefined || now - last > WARN_EVERY_MS) {
-      if (this.warned.size >= MEMO_LIMIT) this.warned.clear();
-      this.warned.set(key, now);
-      this.deps.log[level](fields, message);
-    } else {
-      this.deps.log.debug(fields, message);
-    }
-  }
-
   close(): Promise<void> {
     const socket = this.socket;
     this.socket = null;

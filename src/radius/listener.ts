@@ -5,28 +5,28 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { Logger } from '../log.js';
+import { ThrottledWarnings, type Logger } from '../log.js';
 import { DROP_MESSAGES, type DropCause } from './drops.js';
 import type { Exchange, RadiusRuntime, Service } from './exchange.js';
 import { runPipeline } from './pipeline.js';
 import { LanyardError } from '../errors.js';
 import { literalLookup } from '../net/lookup.js';
 
-const WARN_EVERY_MS = 60_000;
-const WARN_MEMO_LIMIT = 1024;
 /** Large receive buffers absorb bursts (an AP storm after a power cut) instead of dropping. */
 const SOCKET_BUFFER_BYTES = 8 * 1024 * 1024;
 
 export class RadiusListener {
   private socket: dgram.Socket | null = null;
-  private readonly lastWarned = new Map<string, number>();
+  private readonly warnings: ThrottledWarnings;
   sendErrors = 0;
 
   constructor(
     readonly service: Service,
     private readonly runtime: () => RadiusRuntime,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.warnings = new ThrottledWarnings(log);
+  }
 
   /** Binds and resolves with the port actually bound (0 picks a free one). */
   bind(address: string, port: number): Promise<number> {
@@ -86,17 +86,13 @@ export class RadiusListener {
   }
 
   private dropped(ex: Exchange, cause: DropCause): void {
-    const key = `${cause}|${ex.address}`;
-    const now = Date.now();
-    const last = this.lastWarned.get(key);
     const fields = { service: this.service, cause, source: ex.address, nas: ex.nas?.name, code: ex.buf[0], id: ex.buf[1] };
-    if (last === undefined || now - last > WARN_EVERY_MS) {
-      if (this.lastWarned.size >= WARN_MEMO_LIMIT) this.lastWarned.clear();
-      this.lastWarned.set(key, now);
-      this.log.warn(fields, `dropped: ${DROP_MESSAGES[cause]} (further drops for this cause and source are logged at debug for a minute)`);
-    } else {
-      this.log.debug(fields, 'dropped');
-    }
+    this.warnings.warn(
+      `${cause}|${ex.address}`,
+      fields,
+      `dropped: ${DROP_MESSAGES[cause]} (further drops for this cause and source are logged at debug for a minute)`,
+      'dropped',
+    );
   }
 
   close(): Promise<void> {
