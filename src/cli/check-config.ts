@@ -6,7 +6,8 @@
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
-import type { FeedConfig, LanyardConfig } from '../config/types.js';
+import type { DhcpConfig, FeedConfig, LanyardConfig } from '../config/types.js';
+import { ipToString } from '../protocols/dhcp/index.js';
 import { DEFAULT_CONFIG, runAction } from './common.js';
 
 function formatTimeout(seconds: number): string {
@@ -23,6 +24,24 @@ export function describeFeed(f: FeedConfig): string {
   return `${f.name}: ${f.address}:${f.port}, ${f.groupAttribute} = ${f.group}, User-Name = ${f.userName}, ${answers}, secret from ${f.secretSource}`;
 }
 
+/** The DHCP service and each network's scope in words (docs/dhcp.md). */
+function describeDhcp(dhcp: DhcpConfig): string[] {
+  if (dhcp.mode === 'off') return ['DHCP:             off'];
+  const check = dhcp.checkDevices ? 'network check on' : 'network check OFF';
+  const direct = dhcp.directNetwork === null ? 'relayed networks only' : `direct network ${dhcp.directNetwork}`;
+  const id = dhcp.serverId === null ? '' : `, server id ${ipToString(dhcp.serverId)}`;
+  const out = [`DHCP:             ${dhcp.mode} on ${dhcp.bind}:${dhcp.port}${id}, ${direct}, ${check}`];
+  for (const s of dhcp.scopes) {
+    const size = s.pools.reduce((n, r) => n + (r.end - r.start + 1), 0);
+    const pools = s.pools.length === 0 ? 'no pool' : `pools ${s.pools.map((r) => `${ipToString(r.start)}-${ipToString(r.end)}`).join(', ')} (${size} addresses)`;
+    const router = s.router === null ? 'no router' : `router ${ipToString(s.router)}`;
+    const dns = s.dns.length === 0 ? 'no DNS' : `DNS ${s.dns.map(ipToString).join(', ')}`;
+    const reserved = s.reservations.length === 1 ? '1 reservation' : `${s.reservations.length} reservations`;
+    out.push(`  ${s.network}: ${ipToString(s.subnet)}/${s.prefix}, ${pools}, ${router}, ${dns}, lease ${formatTimeout(s.leaseTime)}, ${reserved}`);
+  }
+  return out;
+}
+
 /** The human summary printed by check-config (exported for tests). */
 export function summariseConfig(config: LanyardConfig): string {
   const { policy, radius } = config;
@@ -31,6 +50,7 @@ export function summariseConfig(config: LanyardConfig): string {
   out.push(`Data directory:   ${config.dataDir}`);
   out.push(`Database:         ${config.store.database}`);
   out.push(`RADIUS:           auth ${radius.bind}:${radius.authPort}, accounting ${radius.bind}:${radius.acctPort}`);
+  out.push(...describeDhcp(config.dhcp));
   out.push('');
   out.push(`Networks (${policy.networks.size}):`);
   for (const n of policy.networks.values()) {
@@ -68,7 +88,7 @@ export function summariseConfig(config: LanyardConfig): string {
 export function registerCheckConfig(program: Command): void {
   program
     .command('check-config')
-    .description('Validate a configuration file and print a summary of its networks, classes and NAS clients')
+    .description('Validate a configuration file and print a summary of its networks, classes, NAS clients, DHCP scopes and feeds')
     .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
     .action(
       runAction((opts: { config: string }) => {

@@ -5,6 +5,7 @@ import { DhcpSchema, NetworkDhcpSchema } from '../../src/config/schema.js';
 import { loadConfig, loadConfigText } from '../../src/config/load.js';
 import { isLanyardError } from '../../src/errors.js';
 import { ipToString as ipv4Text } from '../../src/protocols/dhcp/index.js';
+import { summariseConfig } from '../../src/cli/check-config.js';
 import { dhcpConfigYaml, loadDhcpConfig } from './helpers.js';
 
 const FILE = '/tmp/lanyard-dhcp-test.yaml';
@@ -112,5 +113,20 @@ describe('dhcp configuration', () => {
     for (const key of [...Object.keys(DhcpSchema.properties), ...Object.keys(NetworkDhcpSchema.properties)]) {
       expect(doc, key).toMatch(new RegExp(`^\\| \`${key}\` \\|`, 'm'));
     }
+  });
+});
+
+describe('check-config summary of DHCP', () => {
+  it('names the mode, the server and every scope with its pools, options and reservations', () => {
+    const text = summariseConfig(loadDhcpConfig(dhcpConfigYaml({ dhcp: '  directNetwork: BYOD' })));
+    expect(text).toContain('DHCP:             serve on 0.0.0.0:67, server id 10.99.0.1, direct network BYOD, network check on');
+    expect(text).toContain(
+      '  DCPS: 10.20.10.0/24, pools 10.20.10.100-10.20.10.199 (100 addresses), router 10.20.10.1, DNS 10.20.0.53, 10.20.0.54, lease 8h, 1 reservation',
+    );
+    expect(text).toContain('  BYOD: 10.20.20.0/24, pools 10.20.20.10-10.20.20.250 (241 addresses), router 10.20.20.1, no DNS, lease 1h, 0 reservations');
+  });
+
+  it('says off when DHCP is off', () => {
+    expect(summariseConfig(loadDhcpConfig(dhcpConfigYaml({ dhcp: '  mode: off' }).replace('  mode: serve\n', '')))).toContain('DHCP:             off');
   });
 });
