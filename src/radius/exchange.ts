@@ -25,8 +25,7 @@ export interface Exchange {
   readonly receivedAt: number;
   nas: NasClientConfig | null;
   nasIndex: number;
-  /** Duplicate-cache key and entry once the request has been recorded there. */
-  dupKey: string | null;
+  /** The duplicate-cache entry once the request has been recorded there. */
   dupEntry: DuplicateEntry | null;
 }
 

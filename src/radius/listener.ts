@@ -66,7 +66,6 @@ export class RadiusListener {
       receivedAt: performance.now(),
       nas: null,
       nasIndex: -1,
-      dupKey: null,
       dupEntry: null,
     };
     const result = runPipeline(ex, this.runtime());

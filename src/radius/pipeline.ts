@@ -7,7 +7,6 @@
 import { check, verifyMessageAuthenticator, verifyRequestAuthenticator } from '../protocols/radius/index.js';
 import { Code } from '../protocols/radius/constants.js';
 import type { DropCause } from './drops.js';
-import { DuplicateCache } from './duplicates.js';
 import type { Exchange, RadiusRuntime, Service, Step, StepResult } from './exchange.js';
 import { handleAccessRequest, rejectForInternalError } from './handlers/access-request.js';
 import { handleAccountingRequest } from './handlers/accounting-request.js';
@@ -99,18 +98,15 @@ const duplicate: Step = {
   run: (ex, rt) => {
     // RFC 5997 §3: Status-Server is not subject to duplicate detection; each one is answered.
     if (ex.buf[0] === Code.StatusServer) return null;
-    const key = DuplicateCache.key(ex.service, ex.address, ex.port, ex.buf[1]!);
-    const verdict = rt.duplicates.check(key, ex.buf.subarray(4, 20), rt.now());
-    if (verdict.kind === 'new') {
-      ex.dupKey = key;
-      ex.dupEntry = verdict.entry;
-      return null;
-    }
-    if (verdict.kind === 'resend') {
+    const dup = rt.duplicates;
+    const entry = dup.check(dup.key(ex.service, ex.address, ex.port, ex.buf[1]!), ex.buf, rt.now());
+    if (entry === null) return 'duplicate-in-progress';
+    if (entry.reply !== null) {
       rt.counters.duplicatesResent++;
-      return verdict.reply; // RFC 5080 §2.2.2: same reply, decision not taken twice
+      return entry.reply; // RFC 5080 §2.2.2: same reply, decision not taken twice
     }
-    return 'duplicate-in-progress';
+    ex.dupEntry = entry;
+    return null;
   },
 };
 
@@ -183,7 +179,7 @@ export function runPipeline(ex: Exchange, rt: RadiusRuntime): Buffer | DropCause
 function settle(ex: Exchange, rt: RadiusRuntime, result: Buffer | DropCause): Buffer | DropCause {
   if (typeof result === 'string') {
     rt.counters.drops[result]++;
-    if (ex.dupKey !== null && ex.dupEntry !== null) rt.duplicates.forget(ex.dupKey, ex.dupEntry);
+    if (ex.dupEntry !== null) rt.duplicates.forget(ex.dupEntry);
   } else if (ex.dupEntry !== null) {
     rt.duplicates.complete(ex.dupEntry, result);
   }

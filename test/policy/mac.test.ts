@@ -103,9 +103,22 @@ describe('formatMac / normaliseMac', () => {
     fc.assert(
       fc.property(anyMac, (mac) => {
         expect(formatMac(mac)).toMatch(/^[0-9A-F]{2}(-[0-9A-F]{2}){5}$/);
+        // The same octets as the number's hex digits, most significant first.
+        expect(formatMac(mac).replace(/-/g, '')).toBe(mac.toString(16).toUpperCase().padStart(12, '0'));
       }),
       { numRuns: 1000, seed: 17 },
     );
+  });
+
+  it('refuses text with characters outside ASCII, even where their low byte is a hex digit', () => {
+    // U+0141 and U+0130 have low bytes 0x41 ('A') and 0x30 ('0').
+    expect(parseMac('00-1B-63-A1-B2-C\u0141')).toBe(-1);
+    expect(parseMac('\u0130\u01300-1b-63-a1-b2-c3'.slice(0, 17))).toBe(-1);
+    expect(parseMac('001b63a1b2c\u0133')).toBe(-1);
+  });
+
+  it('parseMacBytes refuses a range that runs past the end of the bytes', () => {
+    expect(parseMacBytes(Buffer.from('001b63a1b2c'), 0, 12)).toBe(-1);
   });
 
   it('parseMac never throws and returns -1 or a 48-bit number for any text', () => {

@@ -69,7 +69,7 @@ function start(session: string): Buffer[] {
 }
 
 function send(buf: Buffer, port = nextPort++): Buffer | DropCause | Promise<Buffer | DropCause> {
-  const ex: Exchange = { buf, address: '127.0.0.1', port, service: 'acct', receivedAt: performance.now(), nas: null, nasIndex: -1, dupKey: null, dupEntry: null };
+  const ex: Exchange = { buf, address: '127.0.0.1', port, service: 'acct', receivedAt: performance.now(), nas: null, nasIndex: -1, dupEntry: null };
   return runPipeline(ex, daemon.runtime);
 }
 

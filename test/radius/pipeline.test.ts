@@ -75,7 +75,7 @@ let nextPort = 20_000;
 let nextId = 0;
 
 function exchange(buf: Buffer, address: string, port: number, service: Service): Exchange {
-  return { buf, address, port, service, receivedAt: performance.now(), nas: null, nasIndex: -1, dupKey: null, dupEntry: null };
+  return { buf, address, port, service, receivedAt: performance.now(), nas: null, nasIndex: -1, dupEntry: null };
 }
 
 /** What the listener's onMessage does, minus the socket. A fresh source port unless given. */

@@ -65,7 +65,7 @@ describe('reload (SIGHUP)', () => {
     for (let i = 0; i < 200; i++) {
       if (i === 100) expect(daemon.reload(rejecting)).toEqual([]);
       const { buf } = visitorRequest(1000 + i);
-      const reply = runPipeline({ buf, address: '127.0.0.1', port: 50_000 + i, service: 'auth', receivedAt: performance.now(), nas: null, nasIndex: -1, dupKey: null, dupEntry: null }, daemon.runtime);
+      const reply = runPipeline({ buf, address: '127.0.0.1', port: 50_000 + i, service: 'auth', receivedAt: performance.now(), nas: null, nasIndex: -1, dupEntry: null }, daemon.runtime);
       if (!Buffer.isBuffer(reply)) throw new Error(`dropped: ${String(reply)}`);
       codes.push(reply[0]!);
     }

@@ -44,7 +44,7 @@ afterAll(async () => {
 });
 
 function exchange(buf: Buffer, service: Service, p = port++): Exchange {
-  return { buf, address: '127.0.0.1', port: p, service, receivedAt: performance.now(), nas: null, nasIndex: -1, dupKey: null, dupEntry: null };
+  return { buf, address: '127.0.0.1', port: p, service, receivedAt: performance.now(), nas: null, nasIndex: -1, dupEntry: null };
 }
 
 function accessRequest(): Buffer {

@@ -67,7 +67,7 @@ function ask(address: string, secret: string, userName: string, ssid: string): R
     secret: Buffer.from(secret),
     messageAuthenticator: true,
   });
-  const ex: Exchange = { buf: request, address, port: port++, service: 'auth', receivedAt: performance.now(), nas: null, nasIndex: -1, dupKey: null, dupEntry: null };
+  const ex: Exchange = { buf: request, address, port: port++, service: 'auth', receivedAt: performance.now(), nas: null, nasIndex: -1, dupEntry: null };
   const reply = runPipeline(ex, daemon.runtime);
   if (!Buffer.isBuffer(reply)) throw new Error(`no reply: ${String(reply)}`);
   expect(reply[20]).toBe(Attr.MessageAuthenticator);

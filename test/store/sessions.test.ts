@@ -254,7 +254,7 @@ describe('Gigawords and the packet parser', () => {
       ]),
       secret,
     });
-    const ex = { buf, address: '10.0.0.2', port: 1, service: 'acct', receivedAt: 0, nas: { name: 'ap-hall' } as NasClientConfig, nasIndex: 0, dupKey: null, dupEntry: null } satisfies Exchange;
+    const ex = { buf, address: '10.0.0.2', port: 1, service: 'acct', receivedAt: 0, nas: { name: 'ap-hall' } as NasClientConfig, nasIndex: 0, dupEntry: null } satisfies Exchange;
     const r = parseAccounting(ex, T0);
     expect(r).toMatchObject({
       at: T0,

@@ -9,7 +9,7 @@ import { decide } from '../../policy/decide.js';
 import { formatMac, isRandomisedMac, parseMacBytes } from '../../policy/mac.js';
 import type { Decision, RejectReason } from '../../policy/model.js';
 import type { DecisionEvent } from '../../store/types.js';
-import { parseCalledStation } from '../called-station.js';
+import { calledStationMacEnd, calledStationSsid } from '../called-station.js';
 import type { Exchange, RadiusRuntime } from '../exchange.js';
 import { encodeSessionTimeout } from '../replies.js';
 import { respond } from '../respond.js';
@@ -29,33 +29,50 @@ function text(buf: Buffer, offset: number): string | null {
   return offset < 0 ? null : buf.toString('utf8', offset, valueEnd(buf, offset));
 }
 
+/** The methods in the order checkPassword numbers them. */
+const METHODS: readonly Method[] = ['mab', 'pap', 'chap'];
+const MAB = 0;
+const PAP = 2;
+const CHAP = 4;
+/** Bit 0 of checkPassword's answer: the password matched. */
+const MATCHED = 1;
+
+/** Whether bytes [aStart, aEnd) of `a` equal bytes [bStart, bEnd) of `b` (no views made). */
+function sameBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let i = 0; i < aEnd - aStart; i++) if (a[aStart + i] !== b[bStart + i]) return false;
+  return true;
+}
+
 /**
  * Checks the password a MAB request carries. Vendors send the MAC as the password (in the
  * same or another MAC format) or repeat the User-Name; anything else is a wrong password.
+ * Returns the method (MAB, PAP or CHAP) with MATCHED set when the password is right: a number,
+ * because this runs for every request and an object per answer is garbage per request.
  */
-function checkPassword(ex: Exchange, mac: number, userNameOffset: number): { method: Method; ok: boolean } {
+function checkPassword(ex: Exchange, mac: number, userNameOffset: number): number {
   const buf = ex.buf;
   const secret = ex.nas!.secret;
-  const authenticator = buf.subarray(4, 20);
+  const userNameEnd = valueEnd(buf, userNameOffset);
   const chap = findAttribute(buf, Attr.ChapPassword);
   if (chap >= 0) {
     // RFC 2865 §2.2: the challenge is CHAP-Challenge when present, else the Request Authenticator.
     const challengeAt = findAttribute(buf, Attr.ChapChallenge);
-    const challenge = challengeAt >= 0 ? buf.subarray(challengeAt, valueEnd(buf, challengeAt)) : authenticator;
-    const userName = buf.subarray(userNameOffset, valueEnd(buf, userNameOffset));
-    return { method: 'chap', ok: verifyChap(buf.subarray(chap, valueEnd(buf, chap)), challenge, userName) };
+    const challenge = challengeAt >= 0 ? buf.subarray(challengeAt, valueEnd(buf, challengeAt)) : buf.subarray(4, 20);
+    const userName = buf.subarray(userNameOffset, userNameEnd);
+    return verifyChap(buf.subarray(chap, valueEnd(buf, chap)), challenge, userName) ? CHAP | MATCHED : CHAP;
   }
   const pap = findAttribute(buf, Attr.UserPassword);
   if (pap >= 0) {
     // RFC 2865 §5.2: hidden with MD5(secret + Request Authenticator).
-    const clear = unhidePassword(buf.subarray(pap, valueEnd(buf, pap)), secret, authenticator);
-    if (clear === null) return { method: 'pap', ok: false };
+    const clear = unhidePassword(buf.subarray(pap, valueEnd(buf, pap)), secret, buf.subarray(4, 20));
+    if (clear === null) return PAP;
     const asMac = parseMacBytes(clear, 0, clear.length);
-    const sameAsUser = clear.equals(buf.subarray(userNameOffset, valueEnd(buf, userNameOffset)));
-    return { method: 'pap', ok: asMac === mac || sameAsUser };
+    const sameAsUser = sameBytes(clear, 0, clear.length, buf, userNameOffset, userNameEnd);
+    return asMac === mac || sameAsUser ? PAP | MATCHED : PAP;
   }
   // RFC 2865 §5.6: Call-Check is MAB without a password (Cisco switches and some APs).
-  return { method: 'mab', ok: true };
+  return MAB | MATCHED;
 }
 
 /**
@@ -67,6 +84,15 @@ function vendorSsid(buf: Buffer): string | null {
   return at < 0 ? null : readStringAt(buf, at);
 }
 
+const NOT_A_MAC: Decision = Object.freeze({ kind: 'reject', reason: 'not-a-mac' });
+const BAD_PASSWORD: Decision = Object.freeze({ kind: 'reject', reason: 'bad-password' });
+
+/**
+ * The request context decide() reads, filled afresh for each request: decide() keeps no
+ * reference to it and the handler is synchronous, so one object serves every request.
+ */
+const context: { ssid: string | null; nasDefaultNetwork: string | null; now: number } = { ssid: null, nasDefaultNetwork: null, now: 0 };
+
 export function handleAccessRequest(ex: Exchange, rt: RadiusRuntime): Buffer {
   const buf = ex.buf;
   const nas = ex.nas!;
@@ -77,8 +103,10 @@ export function handleAccessRequest(ex: Exchange, rt: RadiusRuntime): Buffer {
   const calledAt = findAttribute(buf, Attr.CalledStationId);
   const userMac = userNameAt >= 0 ? parseMacBytes(buf, userNameAt, valueEnd(buf, userNameAt)) : -1;
   const callingMac = callingAt >= 0 ? parseMacBytes(buf, callingAt, valueEnd(buf, callingAt)) : -1;
-  const station = calledAt >= 0 ? parseCalledStation(buf, calledAt, valueEnd(buf, calledAt)) : null;
-  const ssid = station?.ssid ?? vendorSsid(buf);
+  const calledEnd = calledAt >= 0 ? valueEnd(buf, calledAt) : -1;
+  const apMacEnd = calledAt >= 0 ? calledStationMacEnd(buf, calledAt, calledEnd) : -1;
+  const apMac = apMacEnd >= 0 ? parseMacBytes(buf, calledAt, apMacEnd) : -1;
+  const ssid = calledStationSsid(buf, apMacEnd, calledEnd) ?? vendorSsid(buf);
 
   let method: Method = 'none';
   let decision: Decision;
@@ -87,14 +115,17 @@ export function handleAccessRequest(ex: Exchange, rt: RadiusRuntime): Buffer {
   if (userMac < 0 && (userNameAt >= 0 || callingMac < 0)) {
     // A user name that is not a MAC is a per-person login; those credentials are not in this
     // build, so the request is refused with a reason rather than guessed at.
-    decision = { kind: 'reject', reason: 'not-a-mac' };
+    decision = NOT_A_MAC;
   } else {
     // Without a User-Name the MAC comes from Calling-Station-Id alone: MAB with nothing to check.
-    const password = userNameAt >= 0 ? checkPassword(ex, mac, userNameAt) : { method: 'mab' as Method, ok: true };
-    method = password.method;
-    decision = password.ok
-      ? decide(rt.state.policy, facts, { ssid, nasDefaultNetwork: nas.defaultNetwork, now })
-      : { kind: 'reject', reason: 'bad-password' };
+    const password = userNameAt >= 0 ? checkPassword(ex, mac, userNameAt) : MAB | MATCHED;
+    method = METHODS[password >> 1]!;
+    if ((password & MATCHED) !== 0) {
+      context.ssid = ssid;
+      context.nasDefaultNetwork = nas.defaultNetwork;
+      context.now = now;
+      decision = decide(rt.state.policy, facts, context);
+    } else decision = BAD_PASSWORD;
   }
 
   let reply: Buffer;
@@ -118,7 +149,7 @@ export function handleAccessRequest(ex: Exchange, rt: RadiusRuntime): Buffer {
     userName: text(buf, userNameAt),
     nas: nas.name,
     nasAddress: ex.address,
-    apMac: station !== null && station.apMac >= 0 ? formatMac(station.apMac) : null,
+    apMac: apMac >= 0 ? formatMac(apMac) : null,
     ssid,
     network: decision.kind === 'accept' ? decision.network.name : null,
     vlan: decision.kind === 'accept' ? decision.network.vlan : null,
