@@ -117,6 +117,45 @@ export function verifyRequestMessageAuthenticator(buf: Uint8Array, secret: Uint8
 // ---------------------------------------------------------------------------------------
 // User-Password (RFC 2865 §5.2)
 
+// The MD5 keystream shared by User-Password (RFC 2865 §5.2) and the salted attributes
+// (RFC 2868 §3.5, RFC 2548 §2.4.2): b(1) = MD5(S + first), b(i) = MD5(S + c(i-1)), where
+// first is the Request Authenticator (with the salt, for the salted ones) and c(i) is the i-th
+// 16 octets of ciphertext. Digests are XORed in from md5.ts's words: no Buffer per block.
+
+/** Encrypts buf[at..at+n) in place (n a multiple of 16); `first` is first[firstAt..firstEnd). */
+function hideBlocks(
+  secret: Uint8Array,
+  first: Uint8Array,
+  firstAt: number,
+  firstEnd: number,
+  buf: Uint8Array,
+  at: number,
+  n: number,
+): void {
+  xorDigest(md5Range(secret, 0, secret.length, first, firstAt, firstEnd), buf, at, buf, at);
+  for (let i = at + 16; i < at + n; i += 16) {
+    xorDigest(md5Range(secret, 0, secret.length, buf, i - 16, i), buf, i, buf, i); // c(i-1): just encrypted
+  }
+}
+
+/** Decrypts src[srcAt..srcAt+n) into out[0..n) (n a multiple of 16); `first` as for hideBlocks. */
+function unhideBlocks(
+  secret: Uint8Array,
+  first: Uint8Array,
+  firstAt: number,
+  firstEnd: number,
+  src: Uint8Array,
+  srcAt: number,
+  out: Uint8Array,
+  n: number,
+): void {
+  xorDigest(md5Range(secret, 0, secret.length, first, firstAt, firstEnd), src, srcAt, out, 0);
+  for (let i = 16; i < n; i += 16) {
+    const c = srcAt + i;
+    xorDigest(md5Range(secret, 0, secret.length, src, c - 16, c), src, c, out, i); // c(i-1): the received octets
+  }
+}
+
 /**
  * Hide a password for User-Password (RFC 2865 §5.2): pad with NULs to a multiple of 16
  * (at least 16, at most 128 octets), then c(1) = p(1) xor MD5(S + RA),
@@ -134,16 +173,14 @@ export function hidePassword(password: Uint8Array | string, secret: Uint8Array, 
   const padded = Math.max(16, Math.ceil(plain.length / 16) * 16); // RFC 2865 §5.2: 16..128 octets
   const out = Buffer.alloc(padded); // zero-filled: the NUL padding
   out.set(plain, 0);
-  // RFC 2865 §5.2: b(1) = MD5(S + RA), then b(i) = MD5(S + c(i-1)) over the octets just hidden.
-  xorDigest(md5Range(secret, 0, secret.length, requestAuthenticator, 0, AUTHENTICATOR_LENGTH), out, 0, out, 0);
-  for (let i = 16; i < padded; i += 16) xorDigest(md5Range(secret, 0, secret.length, out, i - 16, i), out, i, out, i);
+  hideBlocks(secret, requestAuthenticator, 0, AUTHENTICATOR_LENGTH, out, 0, padded); // RFC 2865 §5.2: b(1) = MD5(S + RA)
   return out;
 }
 
 /**
- * RFC 2865 §5.2 reversed ("the process is reversed"): p(i) = c(i) xor MD5(S + c(i-1)), with
- * c(0) the Request Authenticator at ra[raAt..raAt+16). The n hidden octets at hidden[at..]
- * become n clear octets at out[0..n); returns the length without the trailing NUL padding.
+ * RFC 2865 §5.2 reversed ("the process is reversed"): the n hidden octets at hidden[at..],
+ * with the Request Authenticator at ra[raAt..raAt+16), become n clear octets at out[0..n).
+ * Returns the length without the trailing NUL padding.
  */
 function unhideInto(
   hidden: Uint8Array,
@@ -154,8 +191,7 @@ function unhideInto(
   raAt: number,
   out: Uint8Array,
 ): number {
-  xorDigest(md5Range(secret, 0, secret.length, ra, raAt, raAt + AUTHENTICATOR_LENGTH), hidden, at, out, 0);
-  for (let i = 16; i < n; i += 16) xorDigest(md5Range(secret, 0, secret.length, hidden, at + i - 16, at + i), hidden, at + i, out, i);
+  unhideBlocks(secret, ra, raAt, raAt + AUTHENTICATOR_LENGTH, hidden, at, out, n);
   let end = n;
   while (end > 0 && out[end - 1] === 0) end--; // RFC 2865 §5.2: padded at the end with nulls
   return end;
@@ -190,7 +226,13 @@ export function unhidePassword(hidden: Uint8Array, secret: Uint8Array, requestAu
  * (trailing NULs stripped; out[length..16·k) are zeros), or -1 when the value is not 16..128
  * octets in multiples of 16, does not lie inside the packet, or `out` is shorter than it.
  */
-export function unhidePasswordAt(packet: Uint8Array, at: number, length: number, secret: Uint8Array, out: Uint8Array): number {
+export function unhidePasswordAt(
+  packet: Uint8Array,
+  at: number,
+  length: number,
+  secret: Uint8Array,
+  out: Uint8Array,
+): number {
   if (!hiddenLengthOk(length) || at < HEADER_LENGTH || at + length > packet.length || out.length < length) return -1;
   return unhideInto(packet, at, length, secret, packet, 4, out);
 }
@@ -251,8 +293,7 @@ export function encryptSalted(
   first.set(requestAuthenticator, 0);
   first[16] = out[0]!;
   first[17] = out[1]!;
-  xorDigest(md5Range(secret, 0, secret.length, first, 0, first.length), out, 2, out, 2); // b(1) = MD5(S + R + A)
-  for (let i = 18; i < out.length; i += 16) xorDigest(md5Range(secret, 0, secret.length, out, i - 16, i), out, i, out, i); // b(i) = MD5(S + c(i-1))
+  hideBlocks(secret, first, 0, first.length, out, 2, cipherLength); // b(1) = MD5(S + R + A)
   return out;
 }
 
@@ -271,10 +312,7 @@ export function decryptSalted(value: Uint8Array, secret: Uint8Array, requestAuth
   first[16] = value[0]!;
   first[17] = value[1]!;
   const plain = Buffer.allocUnsafe(cipherLength);
-  xorDigest(md5Range(secret, 0, secret.length, first, 0, first.length), value, 2, plain, 0); // b(1) = MD5(S + R + A)
-  for (let i = 16; i < cipherLength; i += 16) {
-    xorDigest(md5Range(secret, 0, secret.length, value, i - 14, i + 2), value, 2 + i, plain, i); // b(i) = MD5(S + c(i-1))
-  }
+  unhideBlocks(secret, first, 0, first.length, value, 2, plain, cipherLength); // b(1) = MD5(S + R + A)
   const dataLength = plain[0]!;
   if (dataLength > cipherLength - 1) return null;
   return plain.subarray(1, 1 + dataLength);

@@ -20,6 +20,7 @@ import type { RadiusAttribute } from './decode.js';
 import { LanyardCodecError } from './errors.js';
 import { hmacMd5Range, md5Range } from './bytes.js';
 import { writeDigest } from './md5.js';
+import { ZERO_AUTHENTICATOR } from './authenticator.js';
 
 export type AttributeValue = Uint8Array | string | number;
 
@@ -303,9 +304,6 @@ export function encodePacket(packet: RawPacket): Buffer {
   return out;
 }
 
-/** Sixteen zero octets (authenticator.ts ZERO_AUTHENTICATOR; not imported, to keep encode.ts free of it). */
-const ZERO_MAC_AUTHENTICATOR = new Uint8Array(AUTHENTICATOR_LENGTH);
-
 const RESPONSE_CODES = new Set<number>([
   Code.AccessAccept,
   Code.AccessReject,
@@ -461,7 +459,7 @@ export function encodeReply(
   if (request.length < HEADER_LENGTH) {
     throw new LanyardCodecError('invalid-authenticator', `a request of ${request.length} octets has no Request Authenticator`);
   }
-  const macAuthenticator = messageAuthenticator && zeroedMacAuthenticator ? ZERO_MAC_AUTHENTICATOR : null;
+  const macAuthenticator = messageAuthenticator && zeroedMacAuthenticator ? ZERO_AUTHENTICATOR : null;
   return writeResponse(code, request[1]!, request, 4, attributes, secret, messageAuthenticator, macAuthenticator);
 }
 

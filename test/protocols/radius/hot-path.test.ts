@@ -19,6 +19,8 @@ import {
   encodeAttributes,
   encodeReply,
   encodeResponse,
+  decryptTunnelPassword,
+  encryptTunnelPassword,
   hidePassword,
   unhidePassword,
   unhidePasswordAt,
@@ -303,5 +305,33 @@ describe('User-Password (RFC 2865 §5.2)', () => {
     expect(unhidePasswordAt(packet, 20 + 144 - 15, 16, secret, out)).toBe(-1); // past the end
     expect(unhidePasswordAt(packet, 20, 32, secret, Buffer.alloc(31))).toBe(-1); // out too short
     expect(unhidePasswordAt(packet, 20, 128, secret, out)).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('Tunnel-Password (RFC 2868 §3.5)', () => {
+  it('encryptTunnelPassword and decryptTunnelPassword agree with node:crypto', () => {
+    fc.assert(
+      fc.property(bytes(1, 239), secretArb, authenticatorArb, bytes(2, 2), fc.integer({ min: 0, max: 31 }), (data, secret, ra, salt, tag) => {
+        // RFC 2868 §3.5: P = Data-Length + data, zero-padded to a multiple of 16;
+        // b(1) = MD5(S + R + A), c(i) = p(i) xor b(i), b(i) = MD5(S + c(i-1)).
+        const salted = Buffer.from([salt[0]! | 0x80, salt[1]!]);
+        const plain = Buffer.alloc(Math.ceil((1 + data.length) / 16) * 16);
+        plain[0] = data.length;
+        data.copy(plain, 1);
+        const cipher = Buffer.alloc(plain.length);
+        let previous: Uint8Array = Buffer.concat([ra, salted]);
+        for (let i = 0; i < plain.length; i += 16) {
+          const b = createHash('md5').update(secret).update(previous).digest();
+          for (let j = 0; j < 16; j++) cipher[i + j] = plain[i + j]! ^ b[j]!;
+          previous = cipher.subarray(i, i + 16);
+        }
+        const value = encryptTunnelPassword(data, secret, ra, salt, tag);
+        expect(value.equals(Buffer.concat([Buffer.from([tag]), salted, cipher]))).toBe(true);
+        const back = decryptTunnelPassword(value, secret, ra);
+        expect(back?.tag).toBe(tag);
+        expect(back?.password.equals(data)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
