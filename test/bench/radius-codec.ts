@@ -90,7 +90,8 @@ const cases: Record<string, () => unknown> = {
 
 // The answers first: a benchmark of functions that fail would measure nothing.
 if (verifyMessageAuthenticator(packet, SECRET) !== 'valid') throw new Error('Message-Authenticator does not verify');
-if (unhidePasswordAt(packet, passwordAt, passwordLength, SECRET, clear) !== MAC.length || clear.toString('utf8', 0, MAC.length) !== MAC) {
+const clearLength = unhidePasswordAt(packet, passwordAt, passwordLength, SECRET, clear);
+if (clear.toString('utf8', 0, clearLength) !== MAC) {
   throw new Error('User-Password does not unhide');
 }
 
@@ -112,7 +113,8 @@ function nsPerCall(fn: () => unknown): number {
 }
 
 if (gc === undefined) console.log('(run through npm run bench:codec: without --expose-gc the bytes include garbage)');
-console.log(`Access-Request ${packet.length} octets, Accept body ${acceptBody.length} octets; ${fmt(CALLS)} calls × ${ROUNDS} rounds`);
+console.log(`Access-Request ${packet.length} octets, Accept body ${acceptBody.length} octets`);
+console.log(`${fmt(CALLS)} calls × ${ROUNDS} rounds`);
 for (const [name, fn] of Object.entries(cases)) {
   const bytes = bytesPerCall(fn);
   const ns: number[] = [];

@@ -254,14 +254,7 @@ const INNER = new Int32Array(4);
  * MD5 of a[aStart..aEnd) followed by b[bStart..bEnd) (RFC 1321). Returns the module's result
  * words, valid until the next digest here: read them with writeDigest or digestEquals at once.
  */
-export function md5Words(
-  a: Uint8Array,
-  aStart: number,
-  aEnd: number,
-  b: Uint8Array = EMPTY,
-  bStart = 0,
-  bEnd = 0,
-): Int32Array {
+export function md5Words(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): Int32Array {
   reset(RESULT);
   absorb(RESULT, a, aStart, aEnd, b, bStart, bEnd, 0);
   return RESULT;
@@ -323,7 +316,7 @@ export function digestToBuffer(digest: Int32Array): Buffer {
 
 /** MD5 of `data` (RFC 1321), as a new Buffer. */
 export function md5js(data: Uint8Array): Buffer {
-  return digestToBuffer(md5Words(data, 0, data.length));
+  return digestToBuffer(md5Words(data, 0, data.length, EMPTY, 0, 0));
 }
 
 /** A key's HMAC-MD5 states after its padded block (RFC 2104 §4): reused for every message. */
