@@ -337,13 +337,19 @@ export interface ResponseOptions {
 
 /**
  * A packet of exactly its length with the header (its Authenticator field still to be
- * written), Message-Authenticator reserved first when asked (value zero), and the attributes.
- * The one allocation of an encoded packet.
+ * written), Message-Authenticator reserved first when asked (value zero), and the attributes
+ * attributes[0..attributesEnd). The one allocation of an encoded packet.
  */
-function startPacket(code: number, identifier: number, attributes: Uint8Array, withMessageAuthenticator: boolean): Buffer {
+function startPacket(
+  code: number,
+  identifier: number,
+  attributes: Uint8Array,
+  attributesEnd: number,
+  withMessageAuthenticator: boolean,
+): Buffer {
   checkIdentifier(identifier);
   const maLength = withMessageAuthenticator ? MESSAGE_AUTHENTICATOR_LENGTH : 0;
-  const length = HEADER_LENGTH + maLength + attributes.length;
+  const length = HEADER_LENGTH + maLength + attributesEnd;
   checkPacketLength(length);
   const out = Buffer.allocUnsafe(length);
   out[0] = code;
@@ -358,7 +364,9 @@ function startPacket(code: number, identifier: number, attributes: Uint8Array, w
     out[HEADER_LENGTH + 1] = MESSAGE_AUTHENTICATOR_LENGTH;
     out.fill(0, HEADER_LENGTH + 2, HEADER_LENGTH + MESSAGE_AUTHENTICATOR_LENGTH);
   }
-  out.set(attributes, HEADER_LENGTH + maLength);
+  const at = HEADER_LENGTH + maLength;
+  if (attributesEnd === attributes.length) out.set(attributes, at);
+  else for (let i = 0; i < attributesEnd; i++) out[at + i] = attributes[i]!; // a view to copy from would allocate
   return out;
 }
 
@@ -397,11 +405,12 @@ function writeResponse(
   source: Uint8Array,
   at: number,
   attributes: Uint8Array,
+  attributesEnd: number,
   secret: Uint8Array,
   withMessageAuthenticator: boolean,
   macAuthenticator: Uint8Array | null,
 ): Buffer {
-  const out = startPacket(code, identifier, attributes, withMessageAuthenticator);
+  const out = startPacket(code, identifier, attributes, attributesEnd, withMessageAuthenticator);
   if (withMessageAuthenticator) {
     if (macAuthenticator === null) putAuthenticator(out, source, at);
     else putAuthenticator(out, macAuthenticator, 0);
@@ -433,6 +442,7 @@ export function encodeResponse(options: ResponseOptions): Buffer {
     options.requestAuthenticator,
     0,
     options.attributes,
+    options.attributes.length,
     options.secret,
     options.messageAuthenticator,
     macAuthenticator ?? null,
@@ -445,7 +455,9 @@ export function encodeResponse(options: ResponseOptions): Buffer {
  * RFC 2865 §3), so a reply costs one allocation: the reply. `zeroedMacAuthenticator` computes
  * Message-Authenticator over sixteen zero octets in the authenticator field, as for
  * messageAuthenticatorAuthenticator: ZERO_AUTHENTICATOR (Accounting-Response, see there).
- * Throws LanyardCodecError on a code that is not a response or a request under 20 octets.
+ * The attributes are attributes[0..attributesEnd), all of it by default: a reused buffer
+ * (AttributeWriter.storage and .length) needs no view. Throws LanyardCodecError on a code
+ * that is not a response, a request under 20 octets, or an attributesEnd outside attributes.
  */
 export function encodeReply(
   code: number,
@@ -454,13 +466,17 @@ export function encodeReply(
   secret: Uint8Array,
   messageAuthenticator: boolean,
   zeroedMacAuthenticator: boolean,
+  attributesEnd: number = attributes.length,
 ): Buffer {
   checkResponseCode(code);
   if (request.length < HEADER_LENGTH) {
     throw new LanyardCodecError('invalid-authenticator', `a request of ${request.length} octets has no Request Authenticator`);
   }
+  if (!Number.isInteger(attributesEnd) || attributesEnd < 0 || attributesEnd > attributes.length) {
+    throw new LanyardCodecError('value-out-of-range', `attributesEnd ${attributesEnd} is not 0..${attributes.length}`);
+  }
   const macAuthenticator = messageAuthenticator && zeroedMacAuthenticator ? ZERO_AUTHENTICATOR : null;
-  return writeResponse(code, request[1]!, request, 4, attributes, secret, messageAuthenticator, macAuthenticator);
+  return writeResponse(code, request[1]!, request, 4, attributes, attributesEnd, secret, messageAuthenticator, macAuthenticator);
 }
 
 export interface RequestOptions {
@@ -494,7 +510,7 @@ export function encodeRequest(options: RequestOptions): Buffer {
   if (code === Code.AccessRequest || code === Code.StatusServer || code === Code.StatusClient) {
     checkAuthenticator('authenticator', options.authenticator);
     if (code === Code.StatusServer) withMa = true; // RFC 5997 §3: MUST include Message-Authenticator
-    const out = startPacket(code, options.identifier, options.attributes, withMa);
+    const out = startPacket(code, options.identifier, options.attributes, options.attributes.length, withMa);
     putAuthenticator(out, options.authenticator, 0);
     // RFC 3579 §3.2: HMAC-MD5 over the whole Access-Request, its own value as 16 zeros.
     if (withMa) signMessageAuthenticator(out, options.secret);
@@ -508,7 +524,7 @@ export function encodeRequest(options: RequestOptions): Buffer {
       );
     }
     // RFC 2866 §3 / RFC 5176 §3.4: the authenticator field is 16 zero octets while hashing.
-    const out = startPacket(code, options.identifier, options.attributes, withMa);
+    const out = startPacket(code, options.identifier, options.attributes, options.attributes.length, withMa);
     putAuthenticator(out, null, 0);
     if (withMa) signMessageAuthenticator(out, options.secret);
     return signAuthenticator(out, options.secret);
@@ -543,6 +559,14 @@ export class AttributeWriter {
 
   bytes(): Buffer {
     return this.buf.subarray(0, this.pos);
+  }
+
+  /**
+   * The whole backing buffer, without making a view: the attributes are its first `length`
+   * octets (encodeReply's attributesEnd). Valid until the next write or reset().
+   */
+  get storage(): Buffer {
+    return this.buf;
   }
 
   private room(n: number): void {

@@ -13,6 +13,7 @@ import { hmacMd5Range, md5Range } from '../../../src/protocols/radius/bytes.js';
 import { digestEquals, writeDigest, xorDigest } from '../../../src/protocols/radius/md5.js';
 import {
   Attr,
+  AttributeWriter,
   Code,
   LanyardCodecError,
   ZERO_AUTHENTICATOR,
@@ -161,6 +162,9 @@ describe('encodeReply', () => {
             ...(zeroed ? { messageAuthenticatorAuthenticator: ZERO_AUTHENTICATOR } : {}),
           });
           expect(reply.equals(general)).toBe(true);
+          // The attributes as the front of a longer buffer: a reused AttributeWriter's storage.
+          const writer = new AttributeWriter().append(attributes).append(requestRest);
+          expect(encodeReply(code, req, writer.storage, secret, withMa, zeroed, attributes.length).equals(reply)).toBe(true);
 
           // Independently: the layout, then RFC 3579 §3.2 and RFC 2865 §3 through OpenSSL.
           const maLength = withMa ? 18 : 0;
@@ -188,12 +192,15 @@ describe('encodeReply', () => {
     );
   });
 
-  it('refuses a code that is not a response and a request without a full header', () => {
+  it('refuses a code that is not a response, a request without a full header, an attributesEnd outside the attributes', () => {
     const req = request(Code.AccessRequest, 1, Buffer.alloc(16, 7), Buffer.alloc(0));
     expect(() => encodeReply(Code.AccessRequest, req, Buffer.alloc(0), Buffer.from('s'), true, false)).toThrow(LanyardCodecError);
     expect(() => encodeReply(Code.AccessAccept, req.subarray(0, 19), Buffer.alloc(0), Buffer.from('s'), true, false)).toThrow(
       LanyardCodecError,
     );
+    for (const end of [-1, 3, 1.5]) {
+      expect(() => encodeReply(Code.AccessAccept, req, Buffer.alloc(2), Buffer.from('s'), true, false, end)).toThrow(LanyardCodecError);
+    }
   });
 });
 
