@@ -1,7 +1,9 @@
 /**
  * Authenticators and hidden attributes: Request/Response Authenticator checks,
  * Message-Authenticator, User-Password hiding, CHAP, and the salted encryption of
- * Tunnel-Password / MS-MPPE keys. All comparisons are constant-time (crypto.timingSafeEqual).
+ * Tunnel-Password / MS-MPPE keys. All comparisons are constant-time (md5.ts digestEquals,
+ * crypto.timingSafeEqual for CHAP). The per-packet checks hash byte ranges of the packet and
+ * compare digests with its octets in place, so they allocate nothing.
  *
  * The verify functions expect a packet that passed check(); on anything they cannot frame
  * they answer false / 'malformed' rather than throw.
@@ -9,7 +11,8 @@
 import { Buffer } from 'node:buffer';
 import { Attr, AUTHENTICATOR_LENGTH, Code, HEADER_LENGTH, MAX_PACKET_LENGTH } from './constants.js';
 import { LanyardCodecError } from './errors.js';
-import { asBuffer, equal16, hmacMd5, md5, md5Two, scratchOf } from './bytes.js';
+import { equal16, hmacMd5Range, md5, md5Range, scratchCopy } from './bytes.js';
+import { digestEquals, xorDigest } from './md5.js';
 
 /**
  * Sixteen zero octets: the authenticator used in the Message-Authenticator calculation of
@@ -27,16 +30,12 @@ function framedLength(buf: Uint8Array): number {
 /**
  * MD5 over the packet with `authenticator` in the Authenticator field, followed by the
  * secret: the construction shared by RFC 2865 §3 (Response) and RFC 2866 §3 (Request).
- * Uses the module scratch buffer, so it allocates only the digest.
+ * Compared in place with the packet's own Authenticator field (octets 4..19).
  */
-function authenticatorDigest(buf: Uint8Array, length: number, authenticator: Uint8Array, secret: Uint8Array): Buffer {
-  const work = scratchOf(length + secret.length);
-  asBuffer(buf).copy(work, 0, 0, length);
+function authenticatorMatches(buf: Uint8Array, length: number, authenticator: Uint8Array, secret: Uint8Array): boolean {
+  const work = scratchCopy(buf, length);
   work.set(authenticator, 4);
-  work.set(secret, length);
-  const digest = md5(work.subarray(0, length + secret.length));
-  work.fill(0, length, length + secret.length);
-  return digest;
+  return digestEquals(md5Range(work, 0, length, secret, 0, secret.length), buf, 4);
 }
 
 /**
@@ -46,9 +45,7 @@ function authenticatorDigest(buf: Uint8Array, length: number, authenticator: Uin
  */
 export function verifyRequestAuthenticator(buf: Uint8Array, secret: Uint8Array): boolean {
   const length = framedLength(buf);
-  if (length < 0) return false;
-  const expected = authenticatorDigest(buf, length, ZERO_AUTHENTICATOR, secret);
-  return equal16(expected, buf.subarray(4, HEADER_LENGTH));
+  return length >= 0 && authenticatorMatches(buf, length, ZERO_AUTHENTICATOR, secret);
 }
 
 /**
@@ -62,8 +59,7 @@ export function verifyResponseAuthenticator(
 ): boolean {
   const length = framedLength(buf);
   if (length < 0 || requestAuthenticator.length !== AUTHENTICATOR_LENGTH) return false;
-  const expected = authenticatorDigest(buf, length, requestAuthenticator, secret);
-  return equal16(expected, buf.subarray(4, HEADER_LENGTH));
+  return authenticatorMatches(buf, length, requestAuthenticator, secret);
 }
 
 export type MessageAuthenticatorStatus = 'absent' | 'valid' | 'invalid' | 'malformed';
@@ -100,12 +96,11 @@ export function verifyMessageAuthenticator(
   if (authenticatorForCalc !== undefined && authenticatorForCalc.length !== AUTHENTICATOR_LENGTH) {
     throw new LanyardCodecError('invalid-authenticator', 'authenticatorForCalc must be 16 octets');
   }
-  const work = scratchOf(length);
-  asBuffer(buf).copy(work, 0, 0, length);
+  const work = scratchCopy(buf, length);
   if (authenticatorForCalc !== undefined) work.set(authenticatorForCalc, 4);
   work.fill(0, maValue, maValue + 16); // RFC 3579 §3.2: "considered to be sixteen octets of zero"
-  const expected = hmacMd5(secret, work.subarray(0, length));
-  return equal16(expected, buf.subarray(maValue, maValue + 16)) ? 'valid' : 'invalid';
+  // Compared with the received value in place, in constant time (md5.ts digestEquals).
+  return digestEquals(hmacMd5Range(secret, work, 0, length), buf, maValue) ? 'valid' : 'invalid';
 }
 
 /**
@@ -121,6 +116,45 @@ export function verifyRequestMessageAuthenticator(buf: Uint8Array, secret: Uint8
 
 // ---------------------------------------------------------------------------------------
 // User-Password (RFC 2865 §5.2)
+
+// The MD5 keystream shared by User-Password (RFC 2865 §5.2) and the salted attributes
+// (RFC 2868 §3.5, RFC 2548 §2.4.2): b(1) = MD5(S + first), b(i) = MD5(S + c(i-1)), where
+// first is the Request Authenticator (with the salt, for the salted ones) and c(i) is the i-th
+// 16 octets of ciphertext. Digests are XORed in from md5.ts's words: no Buffer per block.
+
+/** Encrypts buf[at..at+n) in place (n a multiple of 16); `first` is first[firstAt..firstEnd). */
+function hideBlocks(
+  secret: Uint8Array,
+  first: Uint8Array,
+  firstAt: number,
+  firstEnd: number,
+  buf: Uint8Array,
+  at: number,
+  n: number,
+): void {
+  xorDigest(md5Range(secret, 0, secret.length, first, firstAt, firstEnd), buf, at, buf, at);
+  for (let i = at + 16; i < at + n; i += 16) {
+    xorDigest(md5Range(secret, 0, secret.length, buf, i - 16, i), buf, i, buf, i); // c(i-1): just encrypted
+  }
+}
+
+/** Decrypts src[srcAt..srcAt+n) into out[0..n) (n a multiple of 16); `first` as for hideBlocks. */
+function unhideBlocks(
+  secret: Uint8Array,
+  first: Uint8Array,
+  firstAt: number,
+  firstEnd: number,
+  src: Uint8Array,
+  srcAt: number,
+  out: Uint8Array,
+  n: number,
+): void {
+  xorDigest(md5Range(secret, 0, secret.length, first, firstAt, firstEnd), src, srcAt, out, 0);
+  for (let i = 16; i < n; i += 16) {
+    const c = srcAt + i;
+    xorDigest(md5Range(secret, 0, secret.length, src, c - 16, c), src, c, out, i); // c(i-1): the received octets
+  }
+}
 
 /**
  * Hide a password for User-Password (RFC 2865 §5.2): pad with NULs to a multiple of 16
@@ -139,14 +173,36 @@ export function hidePassword(password: Uint8Array | string, secret: Uint8Array, 
   const padded = Math.max(16, Math.ceil(plain.length / 16) * 16); // RFC 2865 §5.2: 16..128 octets
   const out = Buffer.alloc(padded); // zero-filled: the NUL padding
   out.set(plain, 0);
-  let previous: Uint8Array = requestAuthenticator;
-  for (let i = 0; i < padded; i += 16) {
-    const b = md5Two(secret, previous); // RFC 2865 §5.2: b(i) = MD5(S + c(i-1)), b(1) = MD5(S + RA)
-    for (let j = 0; j < 16; j++) out[i + j] = out[i + j]! ^ b[j]!;
-    previous = out.subarray(i, i + 16);
-  }
+  hideBlocks(secret, requestAuthenticator, 0, AUTHENTICATOR_LENGTH, out, 0, padded); // RFC 2865 §5.2: b(1) = MD5(S + RA)
   return out;
 }
+
+/**
+ * RFC 2865 §5.2 reversed ("the process is reversed"): the n hidden octets at hidden[at..],
+ * with the Request Authenticator at ra[raAt..raAt+16), become n clear octets at out[0..n).
+ * Returns the length without the trailing NUL padding.
+ */
+function unhideInto(
+  hidden: Uint8Array,
+  at: number,
+  n: number,
+  secret: Uint8Array,
+  ra: Uint8Array,
+  raAt: number,
+  out: Uint8Array,
+): number {
+  unhideBlocks(secret, ra, raAt, raAt + AUTHENTICATOR_LENGTH, hidden, at, out, n);
+  let end = n;
+  while (end > 0 && out[end - 1] === 0) end--; // RFC 2865 §5.2: padded at the end with nulls
+  return end;
+}
+
+/** RFC 2865 §5.2: a hidden User-Password is 16..128 octets in multiples of 16. */
+function hiddenLengthOk(n: number): boolean {
+  return n >= 16 && n <= 128 && n % 16 === 0;
+}
+
+const clearScratch = new Uint8Array(128);
 
 /**
  * Recover a User-Password (RFC 2865 §5.2: "the process is reversed"): p(i) = c(i) xor
@@ -155,17 +211,30 @@ export function hidePassword(password: Uint8Array | string, secret: Uint8Array, 
  */
 export function unhidePassword(hidden: Uint8Array, secret: Uint8Array, requestAuthenticator: Uint8Array): Buffer | null {
   const n = hidden.length;
-  if (n < 16 || n > 128 || n % 16 !== 0 || requestAuthenticator.length !== AUTHENTICATOR_LENGTH) return null;
-  const out = Buffer.allocUnsafe(n);
-  let previous: Uint8Array = requestAuthenticator;
-  for (let i = 0; i < n; i += 16) {
-    const b = md5Two(secret, previous); // RFC 2865 §5.2: b(i) = MD5(S + c(i-1)), b(1) = MD5(S + RA)
-    for (let j = 0; j < 16; j++) out[i + j] = hidden[i + j]! ^ b[j]!;
-    previous = hidden.subarray(i, i + 16);
-  }
-  let end = n;
-  while (end > 0 && out[end - 1] === 0) end--; // RFC 2865 §5.2: padded at the end with nulls
-  return out.subarray(0, end);
+  if (!hiddenLengthOk(n) || requestAuthenticator.length !== AUTHENTICATOR_LENGTH) return null;
+  const end = unhideInto(hidden, 0, n, secret, requestAuthenticator, 0, clearScratch);
+  const out = Buffer.allocUnsafe(end);
+  for (let i = 0; i < end; i++) out[i] = clearScratch[i]!;
+  clearScratch.fill(0, 0, n); // no password lingers in module memory
+  return out;
+}
+
+/**
+ * unhidePassword for the hot path, without allocating: the User-Password value of `length`
+ * octets at packet[at..] of an Access-Request, hidden with that packet's Request Authenticator
+ * (octets 4..19, RFC 2865 §5.2), is recovered into out[0..). Returns the password's length
+ * (trailing NULs stripped; out[length..16·k) are zeros), or -1 when the value is not 16..128
+ * octets in multiples of 16, does not lie inside the packet, or `out` is shorter than it.
+ */
+export function unhidePasswordAt(
+  packet: Uint8Array,
+  at: number,
+  length: number,
+  secret: Uint8Array,
+  out: Uint8Array,
+): number {
+  if (!hiddenLengthOk(length) || at < HEADER_LENGTH || at + length > packet.length || out.length < length) return -1;
+  return unhideInto(packet, at, length, secret, packet, 4, out);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -224,12 +293,7 @@ export function encryptSalted(
   first.set(requestAuthenticator, 0);
   first[16] = out[0]!;
   first[17] = out[1]!;
-  let previous: Uint8Array = first; // b(1) = MD5(S + R + A)
-  for (let i = 2; i < out.length; i += 16) {
-    const b = md5Two(secret, previous);
-    for (let j = 0; j < 16; j++) out[i + j] = out[i + j]! ^ b[j]!;
-    previous = out.subarray(i, i + 16); // b(i) = MD5(S + c(i-1))
-  }
+  hideBlocks(secret, first, 0, first.length, out, 2, cipherLength); // b(1) = MD5(S + R + A)
   return out;
 }
 
@@ -248,12 +312,7 @@ export function decryptSalted(value: Uint8Array, secret: Uint8Array, requestAuth
   first[16] = value[0]!;
   first[17] = value[1]!;
   const plain = Buffer.allocUnsafe(cipherLength);
-  let previous: Uint8Array = first;
-  for (let i = 0; i < cipherLength; i += 16) {
-    const b = md5Two(secret, previous);
-    for (let j = 0; j < 16; j++) plain[i + j] = value[2 + i + j]! ^ b[j]!;
-    previous = value.subarray(2 + i, 2 + i + 16);
-  }
+  unhideBlocks(secret, first, 0, first.length, value, 2, plain, cipherLength); // b(1) = MD5(S + R + A)
   const dataLength = plain[0]!;
   if (dataLength > cipherLength - 1) return null;
   return plain.subarray(1, 1 + dataLength);

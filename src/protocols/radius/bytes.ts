@@ -8,7 +8,7 @@
  */
 import { Buffer } from 'node:buffer';
 import * as crypto from 'node:crypto';
-import { hmacKey, hmacMd5With, md5js, type HmacKey } from './md5.js';
+import { digestToBuffer, hmacKey, hmacMd5Words, md5js, md5Words, readDigest, type HmacKey } from './md5.js';
 
 /** A Buffer view of the same memory (no copy) so Buffer methods are available. */
 export function asBuffer(bytes: Uint8Array): Buffer {
@@ -40,16 +40,36 @@ export function md5(data: Uint8Array): Buffer {
   return data.length <= JS_MD5_MAX ? md5js(data) : cryptoMd5(data);
 }
 
-let twoScratch: Buffer = Buffer.alloc(128);
+const EMPTY = new Uint8Array(0);
+let joinScratch: Buffer = Buffer.alloc(128);
+
+/**
+ * MD5 of a[aStart..aEnd) followed by b[bStart..bEnd), as the words of md5.ts (valid until the
+ * next digest: write or compare them at once). Ranges instead of views, so that hashing a
+ * packet and its secret, or a secret and a Request Authenticator inside a packet, allocates
+ * nothing. Inputs over JS_MD5_MAX go to OpenSSL through one contiguous copy.
+ */
+export function md5Range(
+  a: Uint8Array,
+  aStart: number,
+  aEnd: number,
+  b: Uint8Array = EMPTY,
+  bStart = 0,
+  bEnd = 0,
+): Int32Array {
+  const n = aEnd - aStart + (bEnd - bStart);
+  if (n <= JS_MD5_MAX) return md5Words(a, aStart, aEnd, b, bStart, bEnd);
+  joinScratch = ensure(joinScratch, n);
+  joinScratch.set(a.subarray(aStart, aEnd), 0);
+  joinScratch.set(b.subarray(bStart, bEnd), aEnd - aStart);
+  const words = readDigest(cryptoMd5(joinScratch.subarray(0, n)));
+  joinScratch.fill(0, 0, n); // the secret does not linger in module memory
+  return words;
+}
+
 /** MD5(a + b) (the "MD5(S + RA)" / "MD5(S + c(i-1))" chains of RFC 2865 §5.2, RFC 2868 §3.5). */
 export function md5Two(a: Uint8Array, b: Uint8Array): Buffer {
-  const n = a.length + b.length;
-  twoScratch = ensure(twoScratch, n);
-  twoScratch.set(a, 0);
-  twoScratch.set(b, a.length);
-  const digest = md5(twoScratch.subarray(0, n));
-  twoScratch.fill(0, 0, a.length); // the secret does not linger in module memory
-  return digest;
+  return digestToBuffer(md5Range(a, 0, a.length, b, 0, b.length));
 }
 
 const BLOCK = 64; // MD5 block size, "B" in RFC 2104 §2
@@ -78,26 +98,45 @@ function hmacByHand(key: Uint8Array, data: Uint8Array): Buffer {
 }
 
 /**
- * The last key's HMAC states (RFC 2104 §4), with a copy of the key they were made from: a
- * daemon answers many packets in a row with the same NAS secret. The copy is compared on every
- * use, so a caller that reuses its key buffer for another key never gets stale states.
+ * Each key's HMAC states (RFC 2104 §4), made once per key object: a daemon answers many packets
+ * with the same few NAS secrets, and a key buffer is a NAS's for as long as its config lives.
+ * A copy of the key is kept and compared on every use, so a caller that reuses its key buffer
+ * for another key never gets stale states.
  */
-let lastKey: Buffer = Buffer.alloc(0);
-let lastStates: HmacKey | null = null;
+const keyStates = new WeakMap<Uint8Array, { readonly copy: Uint8Array; readonly states: HmacKey }>();
+
+/** Whether two byte strings are equal; looks at every octet (secrets are compared here). */
+function sameOctets(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
 
 function statesFor(key: Uint8Array): HmacKey {
-  if (lastStates === null || !lastKey.equals(key)) {
-    lastKey.fill(0);
-    lastKey = Buffer.from(key);
-    lastStates = hmacKey(key);
-  }
-  return lastStates;
+  const cached = keyStates.get(key);
+  if (cached !== undefined && sameOctets(cached.copy, key)) return cached.states;
+  cached?.copy.fill(0);
+  const entry = { copy: Uint8Array.from(key), states: hmacKey(key) };
+  keyStates.set(key, entry);
+  return entry.states;
 }
 
 /** HMAC-MD5 (RFC 2104); packet-sized data through md5.ts from the key's precomputed states. */
 export function hmacMd5(key: Uint8Array, data: Uint8Array): Buffer {
-  if (data.length <= JS_MD5_MAX) return hmacMd5With(statesFor(key), data);
-  return typeof oneShotHash === 'function' ? hmacByHand(key, data) : crypto.createHmac('md5', key).update(data).digest();
+  return digestToBuffer(hmacMd5Range(key, data, 0, data.length));
+}
+
+/**
+ * HMAC-MD5 (RFC 2104) of data[start..end), as the words of md5.ts (valid until the next
+ * digest). Allocates nothing for packet-sized data once the key's states are made.
+ */
+export function hmacMd5Range(key: Uint8Array, data: Uint8Array, start: number, end: number): Int32Array {
+  if (end - start <= JS_MD5_MAX) return hmacMd5Words(statesFor(key), data, start, end);
+  const part = data.subarray(start, end);
+  return readDigest(
+    typeof oneShotHash === 'function' ? hmacByHand(key, part) : crypto.createHmac('md5', key).update(part).digest(),
+  );
 }
 
 /** Reference HMAC through crypto.createHmac, for tests that cross-check hmacMd5. */
@@ -111,8 +150,15 @@ export function equal16(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 let packetScratch: Buffer = Buffer.alloc(4096 + 64);
-/** Scratch for the verify functions in authenticator.ts (one packet + secret). */
-export function scratchOf(size: number): Buffer {
-  packetScratch = ensure(packetScratch, size);
-  return packetScratch;
+/**
+ * The first `length` octets of `packet` in the module's packet scratch (for the verify
+ * functions in authenticator.ts, which hash a packet with some fields replaced). A whole
+ * datagram is one memcpy; anything else a loop, since a view to copy from would allocate.
+ */
+export function scratchCopy(packet: Uint8Array, length: number): Buffer {
+  packetScratch = ensure(packetScratch, length);
+  const work = packetScratch;
+  if (packet.length === length) work.set(packet, 0);
+  else for (let i = 0; i < length; i++) work[i] = packet[i]!;
+  return work;
 }

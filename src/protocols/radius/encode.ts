@@ -18,7 +18,9 @@ import {
 } from './constants.js';
 import type { RadiusAttribute } from './decode.js';
 import { LanyardCodecError } from './errors.js';
-import { hmacMd5, md5 } from './bytes.js';
+import { hmacMd5Range, md5Range } from './bytes.js';
+import { writeDigest } from './md5.js';
+import { ZERO_AUTHENTICATOR } from './authenticator.js';
 
 export type AttributeValue = Uint8Array | string | number;
 
@@ -334,67 +336,92 @@ export interface ResponseOptions {
 }
 
 /**
- * Write the header and fill in the Message-Authenticator (if reserved at offset 20) and
- * then the Authenticator. `out` holds the packet in [0, length) and has room for the
- * secret after it: the MD5 runs over one contiguous range, then that tail is zeroed.
+ * A packet of exactly its length with the header (its Authenticator field still to be
+ * written), Message-Authenticator reserved first when asked (value zero), and the attributes
+ * attributes[0..attributesEnd). The one allocation of an encoded packet.
  */
-function seal(
-  out: Buffer,
-  length: number,
-  secret: Uint8Array,
-  withMessageAuthenticator: boolean,
-  macAuthenticator?: Uint8Array,
-): Buffer {
-  if (withMessageAuthenticator) {
-    let saved: Buffer | null = null;
-    if (macAuthenticator !== undefined) {
-      saved = Buffer.from(out.subarray(4, HEADER_LENGTH));
-      out.set(macAuthenticator, 4);
-    }
-    // RFC 3579 §3.2 / RFC 5176 §3.4: HMAC-MD5 keyed with the secret over the whole packet,
-    // the Message-Authenticator value counted as sixteen zero octets, computed BEFORE the
-    // (Response or Request) Authenticator.
-    out.fill(0, 22, 38);
-    hmacMd5(secret, out.subarray(0, length)).copy(out, 22);
-    if (saved !== null) saved.copy(out, 4);
-  }
-  // RFC 2865 §3 (Response Authenticator) / RFC 2866 §3 (Request Authenticator):
-  // MD5(Code + Identifier + Length + <authenticator field as it stands> + Attributes + Secret).
-  out.set(secret, length);
-  const digest = md5(out.subarray(0, length + secret.length));
-  out.fill(0, length, length + secret.length); // do not leave the secret behind the view
-  digest.copy(out, 4);
-  return out.subarray(0, length);
-}
-
 function startPacket(
   code: number,
   identifier: number,
-  authenticator: Uint8Array | null,
   attributes: Uint8Array,
-  secret: Uint8Array,
+  attributesEnd: number,
   withMessageAuthenticator: boolean,
-  reserveSecret: boolean,
-): { out: Buffer; length: number } {
+): Buffer {
   checkIdentifier(identifier);
   const maLength = withMessageAuthenticator ? MESSAGE_AUTHENTICATOR_LENGTH : 0;
-  const length = HEADER_LENGTH + maLength + attributes.length;
+  const length = HEADER_LENGTH + maLength + attributesEnd;
   checkPacketLength(length);
-  // One allocation: the packet, plus room for the secret when seal() will run the MD5.
-  const out = Buffer.allocUnsafe(reserveSecret ? length + secret.length : length);
+  const out = Buffer.allocUnsafe(length);
   out[0] = code;
   out[1] = identifier;
-  out.writeUInt16BE(length, 2);
-  if (authenticator === null) out.fill(0, 4, HEADER_LENGTH);
-  else out.set(authenticator, 4);
+  out[2] = length >>> 8; // RFC 2865 §3: Length, most significant octet first
+  out[3] = length & 0xff;
   if (withMessageAuthenticator) {
     // Message-Authenticator goes first, as the BlastRADIUS (CVE-2024-3596) guidance asks of
-    // servers and clients; RFC 3579 §3.2 itself allows any position.
+    // servers and clients; RFC 3579 §3.2 itself allows any position. Its value is sixteen
+    // zero octets until signed (RFC 3579 §3.2).
     out[HEADER_LENGTH] = Attr.MessageAuthenticator;
     out[HEADER_LENGTH + 1] = MESSAGE_AUTHENTICATOR_LENGTH;
+    out.fill(0, HEADER_LENGTH + 2, HEADER_LENGTH + MESSAGE_AUTHENTICATOR_LENGTH);
   }
-  out.set(attributes, HEADER_LENGTH + maLength);
-  return { out, length };
+  const at = HEADER_LENGTH + maLength;
+  if (attributesEnd === attributes.length) out.set(attributes, at);
+  else for (let i = 0; i < attributesEnd; i++) out[at + i] = attributes[i]!; // a view to copy from would allocate
+  return out;
+}
+
+/** The Authenticator field from source[at..at+16), or sixteen zeros when source is null. */
+function putAuthenticator(out: Buffer, source: Uint8Array | null, at: number): void {
+  for (let i = 0; i < AUTHENTICATOR_LENGTH; i++) out[4 + i] = source === null ? 0 : source[at + i]!;
+}
+
+/**
+ * RFC 3579 §3.2 / RFC 5176 §3.4: HMAC-MD5 keyed with the secret over the whole packet as it
+ * stands, its Message-Authenticator value (first attribute, still zero) counted as sixteen zero
+ * octets, written into that value. Runs BEFORE the Response or Request Authenticator.
+ */
+function signMessageAuthenticator(out: Buffer, secret: Uint8Array): void {
+  writeDigest(hmacMd5Range(secret, out, 0, out.length), out, HEADER_LENGTH + 2);
+}
+
+/**
+ * RFC 2865 §3 (Response Authenticator) / RFC 2866 §3 (Request Authenticator):
+ * MD5(Code + Identifier + Length + <Authenticator field as it stands> + Attributes + Secret),
+ * written into the Authenticator field. The secret is hashed from where it lies.
+ */
+function signAuthenticator(out: Buffer, secret: Uint8Array): Buffer {
+  writeDigest(md5Range(out, 0, out.length, secret, 0, secret.length), out, 4);
+  return out;
+}
+
+/**
+ * A reply to the request whose Authenticator is source[at..at+16): Message-Authenticator first
+ * when asked, computed with `macAuthenticator` in the header if not null (else the Request
+ * Authenticator), then the Response Authenticator over the Request Authenticator.
+ */
+function writeResponse(
+  code: number,
+  identifier: number,
+  source: Uint8Array,
+  at: number,
+  attributes: Uint8Array,
+  attributesEnd: number,
+  secret: Uint8Array,
+  withMessageAuthenticator: boolean,
+  macAuthenticator: Uint8Array | null,
+): Buffer {
+  const out = startPacket(code, identifier, attributes, attributesEnd, withMessageAuthenticator);
+  if (withMessageAuthenticator) {
+    if (macAuthenticator === null) putAuthenticator(out, source, at);
+    else putAuthenticator(out, macAuthenticator, 0);
+    signMessageAuthenticator(out, secret);
+  }
+  putAuthenticator(out, source, at);
+  return signAuthenticator(out, secret);
+}
+
+function checkResponseCode(code: number): void {
+  if (!RESPONSE_CODES.has(code)) throw new LanyardCodecError('invalid-code', `code ${code} is not a response code`);
 }
 
 /**
@@ -405,23 +432,51 @@ function startPacket(
  * RFC 5176 §2.3).
  */
 export function encodeResponse(options: ResponseOptions): Buffer {
-  if (!RESPONSE_CODES.has(options.code)) {
-    throw new LanyardCodecError('invalid-code', `code ${options.code} is not a response code`);
-  }
+  checkResponseCode(options.code);
   checkAuthenticator('requestAuthenticator', options.requestAuthenticator);
-  const { out, length } = startPacket(
+  const macAuthenticator = options.messageAuthenticatorAuthenticator;
+  if (macAuthenticator !== undefined) checkAuthenticator('messageAuthenticatorAuthenticator', macAuthenticator);
+  return writeResponse(
     options.code,
     options.identifier,
     options.requestAuthenticator,
+    0,
     options.attributes,
+    options.attributes.length,
     options.secret,
     options.messageAuthenticator,
-    true,
+    macAuthenticator ?? null,
   );
-  if (options.messageAuthenticatorAuthenticator !== undefined) {
-    checkAuthenticator('messageAuthenticatorAuthenticator', options.messageAuthenticatorAuthenticator);
+}
+
+/**
+ * encodeResponse for the server's hot path, same bytes, with positional arguments and the
+ * Identifier and Request Authenticator read from the request itself (octets 1 and 4..19,
+ * RFC 2865 §3), so a reply costs one allocation: the reply. `zeroedMacAuthenticator` computes
+ * Message-Authenticator over sixteen zero octets in the authenticator field, as for
+ * messageAuthenticatorAuthenticator: ZERO_AUTHENTICATOR (Accounting-Response, see there).
+ * The attributes are attributes[0..attributesEnd), all of it by default: a reused buffer
+ * (AttributeWriter.storage and .length) needs no view. Throws LanyardCodecError on a code
+ * that is not a response, a request under 20 octets, or an attributesEnd outside attributes.
+ */
+export function encodeReply(
+  code: number,
+  request: Uint8Array,
+  attributes: Uint8Array,
+  secret: Uint8Array,
+  messageAuthenticator: boolean,
+  zeroedMacAuthenticator: boolean,
+  attributesEnd: number = attributes.length,
+): Buffer {
+  checkResponseCode(code);
+  if (request.length < HEADER_LENGTH) {
+    throw new LanyardCodecError('invalid-authenticator', `a request of ${request.length} octets has no Request Authenticator`);
   }
-  return seal(out, length, options.secret, options.messageAuthenticator, options.messageAuthenticatorAuthenticator);
+  if (!Number.isInteger(attributesEnd) || attributesEnd < 0 || attributesEnd > attributes.length) {
+    throw new LanyardCodecError('value-out-of-range', `attributesEnd ${attributesEnd} is not 0..${attributes.length}`);
+  }
+  const macAuthenticator = messageAuthenticator && zeroedMacAuthenticator ? ZERO_AUTHENTICATOR : null;
+  return writeResponse(code, request[1]!, request, 4, attributes, attributesEnd, secret, messageAuthenticator, macAuthenticator);
 }
 
 export interface RequestOptions {
@@ -455,20 +510,10 @@ export function encodeRequest(options: RequestOptions): Buffer {
   if (code === Code.AccessRequest || code === Code.StatusServer || code === Code.StatusClient) {
     checkAuthenticator('authenticator', options.authenticator);
     if (code === Code.StatusServer) withMa = true; // RFC 5997 §3: MUST include Message-Authenticator
-    const { out, length } = startPacket(
-      code,
-      options.identifier,
-      options.authenticator,
-      options.attributes,
-      options.secret,
-      withMa,
-      false,
-    );
-    if (withMa) {
-      // RFC 3579 §3.2: HMAC-MD5 over the whole Access-Request, its own value as 16 zeros.
-      out.fill(0, 22, 38);
-      hmacMd5(options.secret, out.subarray(0, length)).copy(out, 22);
-    }
+    const out = startPacket(code, options.identifier, options.attributes, options.attributes.length, withMa);
+    putAuthenticator(out, options.authenticator, 0);
+    // RFC 3579 §3.2: HMAC-MD5 over the whole Access-Request, its own value as 16 zeros.
+    if (withMa) signMessageAuthenticator(out, options.secret);
     return out;
   }
   if (code === Code.AccountingRequest || code === Code.CoaRequest || code === Code.DisconnectRequest) {
@@ -478,9 +523,11 @@ export function encodeRequest(options: RequestOptions): Buffer {
         `code ${code}: the Request Authenticator is computed (RFC 2866 §3), do not pass one`,
       );
     }
-    // RFC 2866 §3: the authenticator field is 16 zero octets while hashing.
-    const { out, length } = startPacket(code, options.identifier, null, options.attributes, options.secret, withMa, true);
-    return seal(out, length, options.secret, withMa);
+    // RFC 2866 §3 / RFC 5176 §3.4: the authenticator field is 16 zero octets while hashing.
+    const out = startPacket(code, options.identifier, options.attributes, options.attributes.length, withMa);
+    putAuthenticator(out, null, 0);
+    if (withMa) signMessageAuthenticator(out, options.secret);
+    return signAuthenticator(out, options.secret);
   }
   throw new LanyardCodecError('invalid-code', `code ${code} is not a request code`);
 }
@@ -512,6 +559,14 @@ export class AttributeWriter {
 
   bytes(): Buffer {
     return this.buf.subarray(0, this.pos);
+  }
+
+  /**
+   * The whole backing buffer, without making a view: the attributes are its first `length`
+   * octets (encodeReply's attributesEnd). Valid until the next write or reset().
+   */
+  get storage(): Buffer {
+    return this.buf;
   }
 
   private room(n: number): void {

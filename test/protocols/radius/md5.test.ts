@@ -35,7 +35,7 @@ describe('md5js (RFC 1321)', () => {
 
   it('equals OpenSSL for arbitrary input, through the size switch in bytes.ts as well', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 2100 }), (u) => {
+      fc.property(fc.uint8Array({ maxLength: 2100, size: 'max' }), (u) => {
         const expected = createHash('md5').update(u).digest('hex');
         expect(hex(md5js(u))).toBe(expected);
         expect(hex(md5(u))).toBe(expected);
@@ -56,7 +56,7 @@ describe('HMAC-MD5 from precomputed key states (RFC 2104 §4)', () => {
 
   it('equals OpenSSL for any key (longer than a block too) and message', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 150 }), fc.uint8Array({ maxLength: 1500 }), (key, data) => {
+      fc.property(fc.uint8Array({ maxLength: 150, size: 'max' }), fc.uint8Array({ maxLength: 1500, size: 'max' }), (key, data) => {
         const expected = createHmac('md5', key).update(data).digest('hex');
         expect(hex(hmacMd5With(hmacKey(key), data))).toBe(expected);
         expect(hex(hmacMd5(key, data))).toBe(expected);
