@@ -2,7 +2,8 @@
  * Pre-encoded reply attributes. A policy has a handful of classes and a NAS one vendor, so
  * every Access-Accept body that can ever be sent is encoded once, when the config is loaded
  * (and again on SIGHUP), and the hot path only copies bytes. Session-Timeout is the one
- * attribute added per request, because a device's expiry can shorten it.
+ * attribute added per request (src/radius/handlers/access-request.ts), because a device's
+ * expiry can shorten it.
  */
 import type { NasVendor, Policy, DeviceClass } from '../policy/model.js';
 import { Attr, TunnelMediumType, TunnelType } from '../protocols/radius/constants.js';
@@ -45,11 +46,6 @@ export function encodeAcceptBody(policy: Policy, deviceClass: DeviceClass, vendo
     parts.push(encodeVsa(role.vendorId, role.type, Buffer.from(name, 'utf8')));
   }
   return Buffer.concat(parts);
-}
-
-/** RFC 2865 §5.27 Session-Timeout, encoded per request when a decision carries one. */
-export function encodeSessionTimeout(seconds: number): Buffer {
-  return encodeInteger(Attr.SessionTimeout, seconds);
 }
 
 /** Accept bodies for every (vendor in use, class). */

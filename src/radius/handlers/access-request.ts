@@ -4,14 +4,13 @@
  * in-memory cache; answers with a pre-encoded body. Nothing here waits for the store.
  */
 import { Attr, Code } from '../../protocols/radius/constants.js';
-import { findAttribute, findVendorAttribute, readStringAt, unhidePassword, verifyChap, vendorAttributeByName } from '../../protocols/radius/index.js';
+import { AttributeWriter, findAttribute, findVendorAttribute, readStringAt, unhidePasswordAt, verifyChap, vendorAttributeByName } from '../../protocols/radius/index.js';
 import { decide } from '../../policy/decide.js';
 import { formatMac, isRandomisedMac, parseMacBytes } from '../../policy/mac.js';
 import type { Decision, RejectReason } from '../../policy/model.js';
 import type { DecisionEvent } from '../../store/types.js';
 import { calledStationMacEnd, calledStationSsid } from '../called-station.js';
 import type { Exchange, RadiusRuntime } from '../exchange.js';
-import { encodeSessionTimeout } from '../replies.js';
 import { respond } from '../respond.js';
 
 type Method = DecisionEvent['method'];
@@ -36,6 +35,9 @@ const PAP = 2;
 const CHAP = 4;
 /** Bit 0 of checkPassword's answer: the password matched. */
 const MATCHED = 1;
+
+/** The recovered User-Password (RFC 2865 §5.2: at most 128 octets), reused by every request. */
+const CLEAR = Buffer.alloc(128);
 
 /** Whether bytes [aStart, aEnd) of `a` equal bytes [bStart, bEnd) of `b` (no views made). */
 function sameBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
@@ -64,12 +66,12 @@ function checkPassword(ex: Exchange, mac: number, userNameOffset: number): numbe
   }
   const pap = findAttribute(buf, Attr.UserPassword);
   if (pap >= 0) {
-    // RFC 2865 §5.2: hidden with MD5(secret + Request Authenticator).
-    const clear = unhidePassword(buf.subarray(pap, valueEnd(buf, pap)), secret, buf.subarray(4, 20));
-    if (clear === null) return PAP;
-    const asMac = parseMacBytes(clear, 0, clear.length);
-    const sameAsUser = sameBytes(clear, 0, clear.length, buf, userNameOffset, userNameEnd);
-    return asMac === mac || sameAsUser ? PAP | MATCHED : PAP;
+    // RFC 2865 §5.2: hidden with MD5(secret + Request Authenticator); recovered into CLEAR.
+    const n = unhidePasswordAt(buf, pap, valueEnd(buf, pap) - pap, secret, CLEAR);
+    if (n < 0) return PAP;
+    const matched = parseMacBytes(CLEAR, 0, n) === mac || sameBytes(CLEAR, 0, n, buf, userNameOffset, userNameEnd);
+    CLEAR.fill(0, 0, n); // no password lingers in module memory
+    return matched ? PAP | MATCHED : PAP;
   }
   // RFC 2865 §5.6: Call-Check is MAB without a password (Cisco switches and some APs).
   return MAB | MATCHED;
@@ -83,6 +85,9 @@ function vendorSsid(buf: Buffer): string | null {
   const at = findVendorAttribute(buf, ARUBA_ESSID.vendorId, ARUBA_ESSID.attribute.type);
   return at < 0 ? null : readStringAt(buf, at);
 }
+
+/** Reply attributes composed per request (accept body + Session-Timeout); respond() copies them out. */
+const ATTRIBUTES = new AttributeWriter();
 
 const NOT_A_MAC: Decision = Object.freeze({ kind: 'reject', reason: 'not-a-mac' });
 const BAD_PASSWORD: Decision = Object.freeze({ kind: 'reject', reason: 'bad-password' });
@@ -131,8 +136,11 @@ export function handleAccessRequest(ex: Exchange, rt: RadiusRuntime): Buffer {
   let reply: Buffer;
   if (decision.kind === 'accept') {
     const body = rt.state.acceptBodies[ex.nasIndex]!.get(decision.deviceClass.name) ?? EMPTY;
-    const attributes = decision.sessionTimeout > 0 ? Buffer.concat([body, encodeSessionTimeout(decision.sessionTimeout)]) : body;
-    reply = respond(ex, Code.AccessAccept, attributes);
+    if (decision.sessionTimeout > 0) {
+      // RFC 2865 §5.27: the pre-encoded body plus this request's Session-Timeout, in one reused buffer.
+      ATTRIBUTES.reset().append(body).integer(Attr.SessionTimeout, decision.sessionTimeout);
+      reply = respond(ex, Code.AccessAccept, ATTRIBUTES.storage, ATTRIBUTES.length);
+    } else reply = respond(ex, Code.AccessAccept, body);
     rt.counters.accepts++;
   } else {
     reply = respond(ex, Code.AccessReject, EMPTY);
