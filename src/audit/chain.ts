@@ -124,7 +124,8 @@ const HEX_DIGITS = Buffer.from(Array.from({ length: 256 }, (_, b) => b.toString(
 export class RowEncoder {
   #buf: Buffer = Buffer.allocUnsafeSlow(1024);
   #pos = 0;
-  #views: (Uint8Array | undefined)[] = [];
+  /** Views of #buf by length; sized up front so the array stays a plain indexed one. */
+  #views = new Array<Uint8Array | undefined>(MAX_CACHED_VIEW + 1);
 
   /** `[1,<id>` */
   begin(id: number): void {
@@ -256,7 +257,7 @@ export class RowEncoder {
     const bigger = Buffer.allocUnsafeSlow(Math.max(2 * this.#buf.length, this.#pos + bytes));
     this.#buf.copy(bigger, 0, 0, this.#pos);
     this.#buf = bigger;
-    this.#views = [];
+    this.#views = new Array<Uint8Array | undefined>(MAX_CACHED_VIEW + 1);
   }
 
   #comma(): void {
