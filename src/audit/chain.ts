@@ -319,6 +319,8 @@ export class RowEncoder {
   }
 
   #json(v: string | number): void {
+    // JSON.stringify escapes lone surrogates (\udxxx), so the UTF-8 write below loses nothing:
+    // the same bytes as the UTF-8 of encodeRow's text.
     const json = JSON.stringify(v);
     this.#reserve(1 + 3 * json.length);
     this.#buf[this.#pos++] = COMMA;
