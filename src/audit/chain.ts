@@ -89,6 +89,252 @@ export function hashRow(id: number, values: readonly AuditValue[], prevHash: Buf
 }
 
 /**
+ * SHA-256 of bytes as a latin1 string (one char per digest byte), one shot where Node has
+ * crypto.hash. A string, not a Buffer: Node makes a new ArrayBuffer for every Buffer digest,
+ * which costs about three times the hashing of a row here.
+ */
+const sha256Latin1: (bytes: Uint8Array) => string =
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (bytes) => crypto.hash('sha256', bytes, 'binary') // 'binary' is Node's name for latin1
+    : (bytes) => crypto.createHash('sha256').update(bytes).digest('binary');
+
+/** Rows longer than this (admin and purge rows with a large detail) are hashed through a new view. */
+const MAX_CACHED_VIEW = 2048;
+const POWERS_OF_TEN = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7];
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+/** `[1,` — the array's opening and the encoding version. */
+const OPENING = Buffer.from(`[${ENCODING_VERSION},`, 'latin1');
+const NULL = Buffer.from('null', 'latin1');
+/** Two lowercase hex digits (as ASCII codes) per byte value. */
+const HEX_DIGITS = Buffer.from(Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0')).join(''), 'latin1');
+
+/**
+ * Writes the canonical encoding of a row (exactly the UTF-8 bytes of encodeRow's JSON text)
+ * into one reusable buffer, value by value, and hashes it: the append path's version of
+ * hashRow, without the array, the JSON string and its UTF-8 copy that hashRow makes for every
+ * row. encodeRow stays the definition (verifyChain hashes with it, independently of this
+ * writer); a property test holds the two to the same bytes.
+ *
+ * Use: begin(id), then one call per column in AUDIT_COLUMNS order (text, int, constant or
+ * value), then finish(prevHash). Text that JSON would escape (`"`, `\`, control characters)
+ * or that holds a surrogate is written from JSON.stringify instead, so every escape is JSON's.
+ */
+export class RowEncoder {
+  #buf: Buffer = Buffer.allocUnsafeSlow(1024);
+  #pos = 0;
+  /** Views of #buf by length; sized up front so the array stays a plain indexed one. */
+  #views = new Array<Uint8Array | undefined>(MAX_CACHED_VIEW + 1);
+
+  /** `[1,<id>` */
+  begin(id: number): void {
+    this.#pos = 0;
+    this.#bytes(OPENING);
+    this.#int(id);
+  }
+
+  /**
+   * A text column, as textValue would store it: null for null/undefined, other non-strings
+   * through String(). Returns the value to store, which is the string itself unless it held a
+   * lone surrogate (made well-formed, as textValue does: SQLite would otherwise store U+FFFD).
+   */
+  text(value: unknown): string | null {
+    if (typeof value !== 'string') {
+      const t = textValue(value);
+      if (t === null) {
+        this.#null();
+        return null;
+      }
+      value = t;
+    }
+    const s = value as string;
+    const n = s.length;
+    // Comma, quotes, and at most 3 UTF-8 bytes per UTF-16 unit outside the surrogates.
+    this.#reserve(3 * n + 3);
+    const buf = this.#buf;
+    let p = this.#pos;
+    buf[p++] = COMMA;
+    buf[p++] = QUOTE;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x80) {
+        if (c < 0x20 || c === QUOTE || c === BACKSLASH) return this.#escaped(s);
+        buf[p++] = c;
+      } else if (c < 0x800) {
+        buf[p++] = 0xc0 | (c >> 6);
+        buf[p++] = 0x80 | (c & 0x3f);
+      } else if (c >= 0xd800 && c <= 0xdfff) {
+        return this.#escaped(s);
+      } else {
+        buf[p++] = 0xe0 | (c >> 12);
+        buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+        buf[p++] = 0x80 | (c & 0x3f);
+      }
+    }
+    buf[p++] = QUOTE;
+    this.#pos = p;
+    return s;
+  }
+
+  /** A whole-number column, as intValue would store it (and throwing as it does). */
+  int(value: unknown, column: string): number | null {
+    const n = typeof value === 'number' && Number.isSafeInteger(value) ? value : intValue(value, column);
+    if (n === null) this.#null();
+    else {
+      this.#comma();
+      this.#int(n);
+    }
+    return n;
+  }
+
+  /** A stored value as it is (entryValues' output): text, a number, or null. */
+  value(v: AuditValue): void {
+    if (typeof v === 'string') this.text(v);
+    else if (v === null) this.#null();
+    else if (Number.isSafeInteger(v)) {
+      this.#comma();
+      this.#int(v);
+    } else this.#json(v);
+  }
+
+  /** Columns whose encoding never changes, pre-encoded (constantColumns), copied as they are. */
+  constant(encoded: Buffer): void {
+    this.#bytes(encoded);
+  }
+
+  /**
+   * `,"<prevHash in hex>"]`, and the SHA-256 of everything written since begin, into `out`
+   * (32 bytes; a caller appending many rows passes buffers it reuses) which it returns.
+   */
+  finish(prevHash: Buffer, out: Buffer = Buffer.alloc(32)): Buffer {
+    this.#reserve(4 + 2 * prevHash.length);
+    const buf = this.#buf;
+    let p = this.#pos;
+    buf[p++] = COMMA;
+    buf[p++] = QUOTE;
+    for (let i = 0; i < prevHash.length; i++) {
+      const h = 2 * prevHash[i]!;
+      buf[p++] = HEX_DIGITS[h]!;
+      buf[p++] = HEX_DIGITS[h + 1]!;
+    }
+    buf[p++] = QUOTE;
+    buf[p++] = 0x5d; // ]
+    this.#pos = p;
+    const digest = sha256Latin1(this.#view(p));
+    for (let i = 0; i < 32; i++) out[i] = digest.charCodeAt(i);
+    return out;
+  }
+
+  /** The bytes written so far (a view of the scratch buffer: valid until the next begin). */
+  written(): Buffer {
+    return this.#buf.subarray(0, this.#pos);
+  }
+
+  /** The whole row from stored values: hashRow's result, through this writer. */
+  hash(id: number, values: readonly AuditValue[], prevHash: Buffer): Buffer {
+    this.begin(id);
+    for (let i = 0; i < values.length; i++) this.value(values[i]!);
+    return this.finish(prevHash);
+  }
+
+  /**
+   * The first `length` bytes of the buffer. Views are kept per length (rows of a kind differ
+   * by a few bytes), so a row does not cost a new subarray object.
+   */
+  #view(length: number): Uint8Array {
+    if (length > MAX_CACHED_VIEW) return this.#buf.subarray(0, length);
+    let v = this.#views[length];
+    if (v === undefined) {
+      v = new Uint8Array(this.#buf.buffer, this.#buf.byteOffset, length);
+      this.#views[length] = v;
+    }
+    return v;
+  }
+
+  #reserve(bytes: number): void {
+    if (this.#pos + bytes <= this.#buf.length) return;
+    const bigger = Buffer.allocUnsafeSlow(Math.max(2 * this.#buf.length, this.#pos + bytes));
+    this.#buf.copy(bigger, 0, 0, this.#pos);
+    this.#buf = bigger;
+    this.#views = new Array<Uint8Array | undefined>(MAX_CACHED_VIEW + 1);
+  }
+
+  #comma(): void {
+    this.#reserve(1);
+    this.#buf[this.#pos++] = COMMA;
+  }
+
+  #null(): void {
+    this.#comma();
+    this.#bytes(NULL);
+  }
+
+  #bytes(bytes: Buffer): void {
+    this.#reserve(bytes.length);
+    const buf = this.#buf;
+    let p = this.#pos;
+    for (let i = 0; i < bytes.length; i++) buf[p++] = bytes[i]!;
+    this.#pos = p;
+  }
+
+  /** A safe integer as decimal digits (JSON.stringify's form: `-` for negatives, -0 as 0). */
+  #int(n: number): void {
+    this.#reserve(17); // sign and 16 digits: 2^53 has 16
+    let p = this.#pos;
+    if (n < 0) {
+      this.#buf[p++] = 0x2d; // -
+      n = -n;
+    }
+    // Below 10^8 the digits come from small-integer arithmetic; above it (times in ms) the
+    // number is split into two such halves rather than divided as a double digit by digit.
+    if (n < 1e8) p = this.#small(n, p, 0);
+    else {
+      const high = Math.floor(n / 1e8);
+      p = this.#small(n - high * 1e8, this.#small(high, p, 0), 8);
+    }
+    this.#pos = p;
+  }
+
+  /** Writes 0 <= n < 10^8 at p, zero-padded to `width` digits; returns the end. */
+  #small(n: number, p: number, width: number): number {
+    let digits = 1;
+    while (digits < 8 && n >= POWERS_OF_TEN[digits]!) digits++;
+    if (digits < width) digits = width;
+    const buf = this.#buf;
+    let v = n | 0;
+    for (let q = p + digits - 1; q >= p; q--) {
+      const next = (v / 10) | 0;
+      buf[q] = 0x30 + v - next * 10;
+      v = next;
+    }
+    return p + digits;
+  }
+
+  /** Text JSON escapes, or any other value: JSON.stringify's own text, as UTF-8. Returns the stored text. */
+  #escaped(s: string): string {
+    const stored = textValue(s)!;
+    this.#json(stored);
+    return stored;
+  }
+
+  #json(v: string | number): void {
+    // JSON.stringify escapes lone surrogates (\udxxx), so the UTF-8 write below loses nothing:
+    // the same bytes as the UTF-8 of encodeRow's text.
+    const json = JSON.stringify(v);
+    this.#reserve(1 + 3 * json.length);
+    this.#buf[this.#pos++] = COMMA;
+    this.#pos += this.#buf.write(json, this.#pos, 'utf8');
+  }
+}
+
+/** Columns with one value for every row of a caller, encoded once (`,"decision"` ...), for RowEncoder.constant. */
+export function constantColumns(values: readonly AuditValue[]): Buffer {
+  const json = JSON.stringify(values);
+  return Buffer.from(`,${json.slice(1, -1)}`, 'utf8');
+}
+
+/**
  * A value made storable without changing when read back (so the hash recomputes): text is made
  * well-formed UTF-16 (SQLite would turn a lone surrogate into U+FFFD), numbers must be integers.
  */

@@ -26,7 +26,11 @@ type Done = (error: unknown) => void;
 
 export class BatchWriter<T> {
   private queue: T[] = [];
-  /** One entry per queued record (undefined: nobody waits for it), aligned with `queue`. */
+  /**
+   * One entry per queued record (undefined: nobody waits for it), aligned with `queue` — or
+   * empty while no queued record has a waiter: decision records never have one, and an array
+   * of undefined beside every batch was a third of the writer's allocation per record.
+   */
   private waiters: (Done | undefined)[] = [];
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
@@ -57,7 +61,10 @@ export class BatchWriter<T> {
     }
     if (this.queue.length === 0) this.oldestAt = Date.now();
     this.queue.push(record);
-    this.waiters.push(done);
+    if (done !== undefined || this.waiters.length > 0) {
+      while (this.waiters.length < this.queue.length - 1) this.waiters.push(undefined);
+      this.waiters.push(done);
+    }
     if (this.queue.length >= this.opts.batchSize) this.soon();
     else {
       this.timer ??= setTimeout(() => {
@@ -115,7 +122,9 @@ export class BatchWriter<T> {
       for (let i = 0; i < batch.length; i++) if (waiters[i] === undefined) keep.push(batch[i]!);
       if (keep.length > 0) {
         this.queue = keep.concat(this.queue).slice(0, this.opts.maxQueued);
-        this.waiters = new Array<Done | undefined>(keep.length).fill(undefined).concat(this.waiters).slice(0, this.opts.maxQueued);
+        if (this.waiters.length > 0) {
+          this.waiters = new Array<Done | undefined>(keep.length).fill(undefined).concat(this.waiters).slice(0, this.opts.maxQueued);
+        }
         this.oldestAt = oldestAt;
       }
     }

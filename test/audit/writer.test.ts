@@ -118,6 +118,35 @@ describe('BatchWriter', () => {
     expect(writer.pending).toBe(0);
   });
 
+  it('a failed batch mixing records with and without waiters tells each waiter once and keeps only the others', () => {
+    const { writer, batches, fail } = harness({ batchSize: 100 });
+    fail.on = true;
+    const heard: [number, boolean][] = [];
+    const waiter = (n: number) => (err: unknown) => heard.push([n, err !== null]);
+    writer.push(1);
+    writer.push(2);
+    writer.push(3, waiter(3)); // the first waiter arrives behind records without one
+    writer.push(4);
+    writer.push(5, waiter(5));
+    vi.advanceTimersByTime(50);
+    expect(heard).toEqual([
+      [3, true],
+      [5, true],
+    ]);
+    expect(writer.pending).toBe(3); // 1, 2, 4 requeued
+    writer.push(6, waiter(6));
+    writer.push(7);
+    fail.on = false;
+    vi.advanceTimersByTime(50);
+    expect(batches).toEqual([[1, 2, 4, 6, 7]]);
+    expect(heard).toEqual([
+      [3, true],
+      [5, true],
+      [6, false],
+    ]);
+    writer.close();
+  });
+
   it('bounds the queue while the store fails: beyond maxQueued records are refused and counted', () => {
     const { writer, fail } = harness({ maxQueued: 20, batchSize: 1000 });
     fail.on = true;
@@ -192,6 +221,19 @@ describe('background flushes in slices', () => {
     for (let i = 0; i < 9; i++) writer.push(i);
     writer.flush();
     expect(batches).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8]]);
+    writer.close();
+  });
+
+  it('a waiter behind records without one hears about its own slice only', () => {
+    const heard: number[] = [];
+    const writer = new BatchWriter<number>({ flushIntervalMs: 10_000, batchSize: 6, sliceSize: 2, maxQueued: 100, write: () => {}, onError: () => {} });
+    for (let i = 0; i < 6; i++) writer.push(i, i === 3 || i === 5 ? (err) => err === null && heard.push(i) : undefined);
+    vi.advanceTimersToNextTimer();
+    expect(heard).toEqual([]);
+    vi.advanceTimersToNextTimer();
+    expect(heard).toEqual([3]);
+    vi.advanceTimersToNextTimer();
+    expect(heard).toEqual([3, 5]);
     writer.close();
   });
 
