@@ -266,7 +266,7 @@ class Appender {
       for (let i = 0; i < AUDIT_COLUMNS.length; i++) bind[i + 1] = values[i];
       bind[AUDIT_COLUMNS.length + 1] = prev;
       bind[AUDIT_COLUMNS.length + 2] = hash;
-      this.#insert.run(bind);
+      this.#insert.run(...bind); // spread: better-sqlite3 reads call arguments directly, but an array element by element through the slow property path
       heads.set(kind, hash);
       touched.set(kind, id);
     }
@@ -314,7 +314,7 @@ class Appender {
       const hash = enc.finish(prev, prev === this.#hashA ? this.#hashB : this.#hashA);
       b[D_PREV] = prev;
       b[D_HASH] = hash;
-      this.#insertDecision.run(b);
+      this.#insertDecision.run(...b); // spread, not the array: see #append
       prev = hash;
     }
     this.#setHead.run(last, prev, 'decision');
