@@ -60,7 +60,36 @@ export interface DaemonOptions {
   readonly now?: () => number;
 }
 
+/**
+ * Milliseconds each start-up step took, in order (the "started" log line carries them, so an
+ * operator sees where a slow start went): store = database opened and migrated, cache = every
+ * device loaded, radius = the RADIUS (and DHCP, feed) sockets bound, api = the admin API built
+ * and listening (0 when it is off).
+ */
+export interface StartupPhases {
+  readonly store: number;
+  readonly cache: number;
+  readonly radius: number;
+  readonly api: number;
+}
+
+/**
+ * A stopwatch of laps: each call answers the whole milliseconds since the previous call (the
+ * first, since `from`, by default the moment it was made).
+ */
+export function lapTimer(clock: () => number = () => performance.now(), from = clock()): () => number {
+  let last = from;
+  return () => {
+    const t = clock();
+    const ms = t - last;
+    last = t;
+    return Math.round(ms);
+  };
+}
+
 export interface Daemon {
+  /** How long each start-up step took. */
+  readonly startup: StartupPhases;
   readonly authPort: number;
   readonly acctPort: number;
   /** The admin API's TCP port, or null when api.enabled is false. */
@@ -84,6 +113,7 @@ export interface Daemon {
 }
 
 export async function startDaemon(config: LanyardConfig, log: Logger, options: DaemonOptions = {}): Promise<Daemon> {
+  const lap = lapTimer();
   const db = openDatabase(config.store.database);
   const devices = new SqliteDeviceRepository(db);
   const events = new SqliteEventRepository(db);
@@ -106,8 +136,10 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     busySince = t;
   };
 
+  const storeMs = lap();
   const cache = new DeviceCache();
   cache.loadFrom(devices);
+  const cacheMs = lap();
 
   const decisions = new BatchWriter<DecisionEvent>({
     flushIntervalMs: config.events.flushIntervalMs,
@@ -226,6 +258,7 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     db.close();
     throw e;
   }
+  const radiusMs = lap();
 
   // Follow writes made by other processes (the CLI): PRAGMA data_version changes when another
   // connection commits, and the change feed says what changed.
@@ -327,6 +360,8 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     }
   }
 
+  const apiMs = lap();
+
   // The audit log's daily retention purge (docs/audit-log.md), at audit.purgeAt local time.
   // The log line carries the purge row's hash: a copy of the chain head outside the database.
   let auditSettings = config.audit;
@@ -350,6 +385,7 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
 
   let stopped = false;
   return {
+    startup: { store: storeMs, cache: cacheMs, radius: radiusMs, api: apiMs },
     authPort,
     acctPort,
     apiPort,
