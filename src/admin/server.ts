@@ -19,6 +19,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  type FastifySchemaCompiler,
   type FastifyServerOptions,
   type RouteOptions,
 } from 'fastify';
@@ -95,7 +96,8 @@ export type AdminServer = FastifyInstance<Server, IncomingMessage, ServerRespons
 // in each ajv instance).
 export const BASE_AJV = { useDefaults: true, removeAdditional: false, allErrors: false, strict: false, addUsedSchema: false, verbose: true, validateSchema: false } as const;
 
-type SerializerFactory = NonNullable<NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildSerializer']>;
+type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
+type SerializerFactory = NonNullable<CompilersFactory['buildSerializer']>;
 
 /**
  * fastify's own response serializer factory (fast-json-stringify), taken from where fastify
@@ -195,9 +197,14 @@ export async function buildAdminServer(deps: AdminServerDeps): Promise<AdminServ
   // Route schemas are compiled on first use (src/admin/compile-on-use.ts), not while fastify gets ready.
   const compilers = deps.compilers ?? new CompileOnUse();
   const serializers = fastifySerializerFactory();
+  const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
+    compilers.validator(() => (httpPart === 'body' ? bodyAjv : queryAjv).compile(schema as object));
   const app = Fastify({
     schemaController: {
       compilersFactory: {
+        // Given here rather than with setValidatorCompiler, so fastify does not load its default one.
+        // (fastify's types name the factory after its own ajv compiler; any FastifySchemaCompiler serves.)
+        buildValidator: (() => validatorCompiler) as unknown as CompilersFactory['buildValidator'],
         buildSerializer: (externalSchemas, options) => {
           const compile = serializers(externalSchemas, options);
           return (route) => compilers.serializer(() => compile(route));
@@ -214,10 +221,6 @@ export async function buildAdminServer(deps: AdminServerDeps): Promise<AdminServ
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.setValidatorCompiler(
-    ({ schema, httpPart }) =>
-      compilers.validator(() => (httpPart === 'body' ? bodyAjv : queryAjv).compile(schema as object)) as ReturnType<Parameters<typeof app.setValidatorCompiler>[0]>,
-  );
   for (const s of SHARED_SCHEMAS) app.addSchema(s);
 
   // Fail closed: a route without declared roles is a start-up error (docs excepted: public).
