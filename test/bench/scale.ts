@@ -15,7 +15,9 @@
  * RSS 1.5 s after "started" (/proc/<pid>/status VmRSS), and the time SIGTERM takes to stop it.
  *
  * Env: BENCH_DEVICES (100000), BENCH_ROUNDS (5), BENCH_WARMUP starts per registry not counted
- * (1), BENCH_RSS_AFTER_MS (1500), BENCH_NODE_FLAGS (the daemon's, from src/cli/node-flags.ts).
+ * (1), BENCH_RSS_AFTER_MS (1500), BENCH_NODE_FLAGS (the daemon's, from src/cli/node-flags.ts),
+ * BENCH_LANYARD_MAIN (dist/src/main.js; another build's, to compare: the registry is written by
+ * this checkout's store code, so the other build must know its schema).
  * Traffic stays on 127.0.0.1; every process started is stopped, the temp dir removed.
  */
 import { SERVE_NODE_FLAGS } from '../../src/cli/node-flags.js';
@@ -42,7 +44,7 @@ const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? SERVE_NODE_FLAGS.join(' ')).
 const START_TIMEOUT_MS = 60_000;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const MAIN = path.join(ROOT, 'dist/src/main.js');
+const MAIN = path.resolve(process.env.BENCH_LANYARD_MAIN ?? path.join(ROOT, 'dist/src/main.js'));
 const SECRET = 'bench-scale-' + Math.random().toString(36).slice(2);
 const AP = '11-22-33-44-55-66';
 /** The phases of the "started" line's startupMs, in order (src/cli/serve.ts). */
@@ -209,7 +211,7 @@ async function main(): Promise<void> {
   const out = [
     `Lanyard start-up and memory — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     `machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? '?'}), Linux ${os.release()}, load average ${os.loadavg().map((l) => fmt(l, 2)).join(' ')}; Node ${process.version}`,
-    `daemon: node ${NODE_FLAGS.join(' ')} dist/src/main.js serve --config <copy of config/lanyard.yaml> (admin API on; ports 0)`,
+    `daemon: node ${NODE_FLAGS.join(' ')} ${MAIN.startsWith(ROOT + path.sep) ? path.relative(ROOT, MAIN) : MAIN} serve --config <copy of config/lanyard.yaml> (admin API on; ports 0)`,
     `registry: ${fmt(N_DEVICES)} devices over ${classes.length} classes, registered in ${fmt(seedS, 1)} s; ${WARMUP} warm-up start(s) each, then ${ROUNDS} rounds alternating the registries`,
     `start-up = spawn → the "started" log line; CPU = the daemon's user+system to that line; RSS ${fmt(RSS_AFTER_MS)} ms after it`,
     '',
