@@ -12,9 +12,15 @@
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
 
+/** Where the value sits, so that ajv may replace it when it coerces it (what fastify passes). */
+export interface ParentOfData {
+  readonly parentData: object;
+  readonly parentDataProperty: string;
+}
+
 /** An ajv validator compiled at its first call. */
 export interface LazyValidator {
-  (data: unknown, context?: Parameters<ValidateFunction>[1]): boolean;
+  (data: unknown, context?: ParentOfData): boolean;
   errors: ErrorObject[] | null | undefined;
   /** ajv's schema environment; reading it compiles the validator (fastify reads it at the first request). */
   readonly schemaEnv: ValidateFunction['schemaEnv'];
@@ -32,9 +38,10 @@ export class CompileOnUse {
 
   validator(compile: () => ValidateFunction): LazyValidator {
     const ready = this.#once(compile);
-    const validate = (data: unknown, context?: Parameters<ValidateFunction>[1]): boolean => {
+    const validate = (data: unknown, context?: ParentOfData): boolean => {
       const fn = ready();
-      const ok = fn(data, context);
+      // ajv's generated function defaults the context's other fields (instancePath, rootData, ...).
+      const ok = fn(data, context as Parameters<ValidateFunction>[1]);
       validate.errors = fn.errors;
       return ok;
     };
