@@ -11,6 +11,7 @@
 import type Database from 'better-sqlite3';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -18,6 +19,8 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  type FastifySchemaCompiler,
+  type FastifyServerOptions,
   type RouteOptions,
 } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -33,6 +36,7 @@ import type { TokenRepository } from '../store/tokens.js';
 import type { SqlitePeopleRepository } from '../store/people.js';
 import type { SqliteSessionRepository } from '../store/sessions.js';
 import { FailedLoginLimiter, authHook } from './auth.js';
+import { CompileOnUse } from './compile-on-use.js';
 import { createAdminMetrics, type AdminMetrics } from './metrics.js';
 import type { FeedStats } from '../feed/forwarder.js';
 import type { DhcpCounters } from '../dhcp/listener.js';
@@ -70,6 +74,8 @@ export interface AdminServerDeps {
   readonly now?: () => number;
   /** Sees every route as it is registered (tests enumerate them). */
   readonly onRoute?: (route: RouteOptions) => void;
+  /** Where route schemas wait to be compiled on first use (tests pass one to compile them all). */
+  readonly compilers?: CompileOnUse;
 }
 
 /** What route modules receive. */
@@ -85,7 +91,24 @@ export interface RouteContext extends AdminServerDeps {
 export type AdminServer = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
 // verbose: errors carry their schema, so a failed union can list the values it allows.
-const BASE_AJV = { useDefaults: true, removeAdditional: false, allErrors: false, strict: false, addUsedSchema: false, verbose: true } as const;
+// validateSchema: false: the schemas are code, checked against the meta-schema once by a test
+// (test/admin/schemas.test.ts) rather than at every start (that check compiles the meta-schema
+// in each ajv instance).
+export const BASE_AJV = { useDefaults: true, removeAdditional: false, allErrors: false, strict: false, addUsedSchema: false, verbose: true, validateSchema: false } as const;
+
+type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
+type SerializerFactory = NonNullable<CompilersFactory['buildSerializer']>;
+
+/**
+ * fastify's own response serializer factory (fast-json-stringify), taken from where fastify
+ * itself loads it, so the serializers compiled on first use are the ones fastify would have
+ * compiled at start-up.
+ */
+function fastifySerializerFactory(): SerializerFactory {
+  const fromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'));
+  const selector = fromFastify('@fastify/fast-json-stringify-compiler') as { SerializerSelector: () => SerializerFactory };
+  return selector.SerializerSelector();
+}
 
 function describeAjvError(e: ErrorObject): { path: string; message: string } {
   const segments = e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
@@ -171,7 +194,23 @@ export async function buildAdminServer(deps: AdminServerDeps): Promise<AdminServ
     bodyAjv.addSchema(s);
   }
 
+  // Route schemas are compiled on first use (src/admin/compile-on-use.ts), not while fastify gets ready.
+  const compilers = deps.compilers ?? new CompileOnUse();
+  const serializers = fastifySerializerFactory();
+  const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
+    compilers.validator(() => (httpPart === 'body' ? bodyAjv : queryAjv).compile(schema as object));
   const app = Fastify({
+    schemaController: {
+      compilersFactory: {
+        // Given here rather than with setValidatorCompiler, so fastify does not load its default one.
+        // (fastify's types name the factory after its own ajv compiler; any FastifySchemaCompiler serves.)
+        buildValidator: (() => validatorCompiler) as unknown as CompilersFactory['buildValidator'],
+        buildSerializer: (externalSchemas, options) => {
+          const compile = serializers(externalSchemas, options);
+          return (route) => compilers.serializer(() => compile(route));
+        },
+      },
+    },
     loggerInstance: log as FastifyBaseLogger,
     // One line per request from the onResponse hook below, instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
@@ -182,9 +221,6 @@ export async function buildAdminServer(deps: AdminServerDeps): Promise<AdminServ
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'body' ? bodyAjv : queryAjv).compile(schema as object) as ReturnType<Parameters<typeof app.setValidatorCompiler>[0]>,
-  );
   for (const s of SHARED_SCHEMAS) app.addSchema(s);
 
   // Fail closed: a route without declared roles is a start-up error (docs excepted: public).

@@ -4,7 +4,7 @@
  * feed (device_history), which any process — the daemon's API, the CLI in another process,
  * an import — appends to in the same transaction as the change.
  */
-import type { DeviceFacts } from '../policy/model.js';
+import type { DeviceFacts, DeviceStatus } from '../policy/model.js';
 import { parseMac } from '../policy/mac.js';
 import type { DeviceHistoryRow, DeviceRecord, DeviceRepository } from '../store/types.js';
 
@@ -37,6 +37,17 @@ export function factsOf(record: DeviceRecord, strings?: Interner): DeviceFacts {
   });
 }
 
+/** The facts of one device from the store's narrow snapshot (loadFrom), strings interned. */
+function factsFrom(mac: number, className: string, owner: string | null, status: DeviceStatus, expiresAt: number | null, strings: Interner): DeviceFacts {
+  return Object.freeze({
+    mac,
+    className: strings.get(className),
+    owner: owner === null ? null : strings.get(owner),
+    status: strings.get(status) as DeviceStatus,
+    expiresAt,
+  });
+}
+
 export class DeviceCache {
   private readonly devices = new Map<number, DeviceFacts>();
   private readonly strings = new Interner();
@@ -63,11 +74,19 @@ export class DeviceCache {
     this.seq = snapshot.seq;
   }
 
-  /** Replaces the whole content straight from the store, one record at a time. */
+  /**
+   * Replaces the whole content straight from the store, one device at a time and only the
+   * fields a decision reads (at start-up, before the RADIUS sockets are bound).
+   */
   loadFrom(repo: DeviceRepository): void {
     this.devices.clear();
     this.strings.clear();
-    this.seq = repo.snapshotEach((record) => this.put(record));
+    const devices = this.devices;
+    const strings = this.strings;
+    this.seq = repo.snapshotFacts((text, className, owner, status, expiresAt) => {
+      const mac = parseMac(text);
+      if (mac >= 0) devices.set(mac, factsFrom(mac, className, owner, status, expiresAt, strings)); // the store only holds normalised MACs; defensive
+    });
   }
 
   /** Applies change-feed rows in order; returns how many were applied. */

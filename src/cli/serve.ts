@@ -1,6 +1,6 @@
 /** `lanyard serve`: the daemon. Prints where it listens on stdout; logs JSON on stderr. */
 import type { Command } from 'commander';
-import { startDaemon } from '../app.js';
+import { lapTimer, startDaemon } from '../app.js';
 import type { ConfigOverrides } from '../config/types.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
@@ -34,6 +34,9 @@ export function registerServe(program: Command): void {
 }
 
 async function serve(opts: ServeOptions): Promise<void> {
+  // performance.now() counts from the process's start: until here, Node started and loaded the modules.
+  const lap = lapTimer(() => performance.now(), 0);
+  const modulesMs = lap();
   const file = path.resolve(opts.config ?? DEFAULT_CONFIG);
   const overrides: ConfigOverrides = {
     ...(opts.db === undefined ? {} : { database: path.resolve(opts.db) }),
@@ -46,6 +49,8 @@ async function serve(opts: ServeOptions): Promise<void> {
   const log = createLogger(opts.logLevel ?? config.log.level);
   for (const notice of config.notices) process.stderr.write(`lanyard: ${notice}\n`);
   for (const warning of config.warnings) log.warn(warning);
+
+  const configMs = lap();
 
   const daemon = await startDaemon(config, log);
   const where = config.radius.bind.includes(':') ? `[${config.radius.bind}]` : config.radius.bind;
@@ -64,7 +69,8 @@ async function serve(opts: ServeOptions): Promise<void> {
       '',
     ].join('\n'),
   );
-  log.info({ authPort: daemon.authPort, acctPort: daemon.acctPort, apiPort: daemon.apiPort, dhcpPort: daemon.dhcpPort, devices: daemon.runtime.cache.size }, 'started');
+  const startupMs = { modules: modulesMs, config: configMs, ...daemon.startup, total: Math.round(performance.now()) };
+  log.info({ authPort: daemon.authPort, acctPort: daemon.acctPort, apiPort: daemon.apiPort, dhcpPort: daemon.dhcpPort, devices: daemon.runtime.cache.size, startupMs }, 'started');
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -115,7 +115,12 @@ function lineOf(doc: Document, counter: LineCounter, segments: KeyPath): number 
 // ---------------------------------------------------------------------------------------------
 // Schema errors in plain words
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictTuples: false });
+// Compiled at every start of every command, and run once: so no check of the schema itself
+// against JSON Schema's meta-schema (the schema is code; test/config/load.test.ts checks it
+// once) and no optimising pass over the generated code. Each took about a quarter of the
+// compile's CPU (test/bench/scale.ts; docs/benchmarks.md).
+export const CONFIG_AJV_OPTIONS = { allErrors: true, verbose: true, strict: true, strictTypes: false, strictTuples: false, validateSchema: false, code: { optimize: false } } as const;
+const ajv = new Ajv(CONFIG_AJV_OPTIONS);
 ajv.addVocabulary(['x-hint']);
 const validateShape = ajv.compile<RawConfig>(ConfigSchema);
 

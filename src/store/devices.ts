@@ -24,6 +24,7 @@ import type {
   DevicePatch,
   DeviceRecord,
   DeviceRepository,
+  FactsVisitor,
   ListFilter,
   NewDevice,
 } from './types.js';
@@ -205,7 +206,8 @@ export class SqliteDeviceRepository implements DeviceRepository {
   /** Filtered list/count statements, prepared once per distinct WHERE shape. */
   readonly #filtered = new Map<string, Database.Statement<unknown[], unknown>>();
   readonly #snapshotTx: () => { devices: DeviceRecord[]; seq: number };
-  readonly #snapshotEachTx: (visit: (record: DeviceRecord) => void) => number;
+  readonly #facts: Database.Statement<[], [string, string, string | null, DeviceStatus, number | null]>;
+  readonly #snapshotFactsTx: (visit: FactsVisitor) => number;
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -231,8 +233,11 @@ export class SqliteDeviceRepository implements DeviceRepository {
       const seq = this.#maxSeq.get()?.seq ?? 0;
       return { devices, seq };
     });
-    this.#snapshotEachTx = db.transaction((visit: (record: DeviceRecord) => void) => {
-      for (const row of this.#all.iterate()) visit(toRecord(row));
+    // The five columns a decision reads, as arrays, in table order (the cache is keyed by MAC,
+    // so ORDER BY mac would only add a walk of the primary-key index and a lookup per row).
+    this.#facts = db.prepare<[], [string, string, string | null, DeviceStatus, number | null]>('SELECT mac, class, owner, status, expires_at FROM devices').raw();
+    this.#snapshotFactsTx = db.transaction((visit: FactsVisitor) => {
+      for (const [mac, className, owner, status, expiresAt] of this.#facts.iterate()) visit(mac, className, owner, status, expiresAt);
       return this.#maxSeq.get()?.seq ?? 0;
     });
   }
@@ -482,9 +487,8 @@ export class SqliteDeviceRepository implements DeviceRepository {
     return toRecord(row);
   }
 
-  /** The same snapshot one record at a time (no array of 100,000 records at start-up). Returns its seq. */
-  snapshotEach(visit: (record: DeviceRecord) => void): number {
-    return this.#snapshotEachTx(visit);
+  snapshotFacts(visit: FactsVisitor): number {
+    return this.#snapshotFactsTx(visit);
   }
 
   snapshot(): { devices: DeviceRecord[]; seq: number } {

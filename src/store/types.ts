@@ -67,6 +67,9 @@ export interface ListFilter {
  * before/after). `source` is where the change came from: the API client's address, or 'cli'
  * (the default when the actor is `cli:<login>`).
  */
+/** Receives one device of DeviceRepository.snapshotFacts: its normalised MAC and the fields a decision reads. */
+export type FactsVisitor = (mac: string, className: string, owner: string | null, status: DeviceStatus, expiresAt: number | null) => void;
+
 export interface DeviceRepository {
   /** Throws LANYARD_ERR_DEVICE_EXISTS when the MAC is registered. */
   add(device: NewDevice, actor: string, at: number, source?: string | null): DeviceRecord;
@@ -87,8 +90,12 @@ export interface DeviceRepository {
   history(mac: string): DeviceHistoryRow[];
   /** The record as it stood at `at` (epoch ms), from the history; undefined if it did not exist then. */
   asOf(mac: string, at: number): DeviceRecord | undefined;
-  /** The snapshot below, streamed: `visit` sees each device; returns the change sequence it reflects. */
-  snapshotEach(visit: (record: DeviceRecord) => void): number;
+  /**
+   * The snapshot below, streamed and narrowed to what a decision reads (loading the cache at
+   * start-up: 100,000 devices without an array of records or an object per row). `visit`
+   * sees each device, in no particular order; returns the change sequence it reflects.
+   */
+  snapshotFacts(visit: FactsVisitor): number;
   /** Every device (any status), for warming the cache, plus the change sequence it reflects. */
   snapshot(): { devices: DeviceRecord[]; seq: number };
   /** Changes after `seq`, in order, at most `limit` of them (the daemon's cache follows these). */

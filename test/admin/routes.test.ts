@@ -5,7 +5,10 @@
  */
 import type { RouteOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAdminServer, type AdminServer } from '../../src/admin/server.js';
+import { Ajv } from 'ajv';
+import { CompileOnUse } from '../../src/admin/compile-on-use.js';
+import { SHARED_SCHEMAS } from '../../src/admin/schemas.js';
+import { BASE_AJV, buildAdminServer, type AdminServer } from '../../src/admin/server.js';
 import { createLogger } from '../../src/log.js';
 import { SqlitePeopleRepository } from '../../src/store/people.js';
 import { ROLES, SqliteTokenRepository, type Role } from '../../src/store/tokens.js';
@@ -99,6 +102,8 @@ const TABLE: readonly Case[] = [
 /** Routes fastify registered, collected by a second server built on the same store. */
 const registered: RouteOptions[] = [];
 let probe: AdminServer;
+const compilers = new CompileOnUse();
+let pendingAtBuild = 0;
 
 beforeAll(async () => {
   h = await startApi();
@@ -123,7 +128,9 @@ beforeAll(async () => {
     syncCache: () => void h.daemon.syncCache(),
     log: createLogger('silent'),
     onRoute: (r) => registered.push(r),
+    compilers,
   });
+  pendingAtBuild = compilers.pending;
 });
 
 afterAll(async () => {
@@ -152,6 +159,28 @@ describe('route declarations', () => {
     // Only /health and the documentation are public.
     const pub = routes.filter((r) => r.config?.roles === 'public').map((r) => r.url);
     expect(pub.filter((u) => !u.startsWith('/docs'))).toEqual(['/health']);
+  });
+
+  it('compiles no route schema while it starts, and every one compiles on demand', () => {
+    const withSchemas = registered.filter((r) => r.schema?.response !== undefined || r.schema?.body !== undefined || r.schema?.querystring !== undefined);
+    expect(withSchemas.length).toBeGreaterThan(10);
+    expect(pendingAtBuild).toBeGreaterThanOrEqual(withSchemas.length);
+    compilers.compileAll();
+    expect(compilers.pending).toBe(0);
+  });
+
+  it('every route schema and shared schema is a valid JSON Schema (the server does not check them at start)', () => {
+    const checking = new Ajv({ ...BASE_AJV, validateSchema: true });
+    const parts = (r: RouteOptions): unknown[] => {
+      const sc = (r.schema ?? {}) as Record<string, unknown>;
+      return [sc.body, sc.querystring, sc.params, sc.headers, ...Object.values((sc.response ?? {}) as Record<string, unknown>)].filter((p) => p !== undefined);
+    };
+    let checked = 0;
+    for (const schema of [...SHARED_SCHEMAS, ...registered.flatMap(parts)]) {
+      expect(checking.validateSchema(schema as object), JSON.stringify(checking.errors)).toBe(true);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(20);
   });
 
   it('builds without listening and answers inject too', async () => {

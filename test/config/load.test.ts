@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatKeyPath, loadConfig, loadConfigText } from '../../src/config/load.js';
+import { Ajv } from 'ajv';
+import { CONFIG_AJV_OPTIONS, formatKeyPath, loadConfig, loadConfigText } from '../../src/config/load.js';
+import { ConfigSchema } from '../../src/config/schema.js';
 import type { LanyardConfig } from '../../src/config/types.js';
 import { isLanyardError, type ErrorCode, type LanyardError } from '../../src/errors.js';
 
@@ -355,5 +357,15 @@ describe('secrets', () => {
       expect(text).not.toContain(SECRET);
     }
     expect(errors).toHaveLength(4);
+  });
+});
+
+describe('the config schema', () => {
+  // loadConfig compiles it without checking it against the meta-schema (start-up time): this does.
+  it('is a valid JSON Schema (draft-07 meta-schema)', () => {
+    const checking = new Ajv({ ...CONFIG_AJV_OPTIONS, validateSchema: true });
+    checking.addVocabulary(['x-hint']);
+    expect(checking.validateSchema(ConfigSchema), JSON.stringify(checking.errors)).toBe(true);
+    expect(() => checking.compile(ConfigSchema)).not.toThrow();
   });
 });

@@ -36,9 +36,10 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv): Promise
   });
 }
 
-export async function startDaemon(opts: { config?: string; secret?: string; extraArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<RunningDaemon> {
+/** `db`: an existing database file to serve (the caller removes it); by default a new one in the temp dir. */
+export async function startDaemon(opts: { config?: string; secret?: string; extraArgs?: string[]; env?: NodeJS.ProcessEnv; db?: string } = {}): Promise<RunningDaemon> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lanyard-test-'));
-  const db = path.join(dir, 'lanyard.db');
+  const db = opts.db ?? path.join(dir, 'lanyard.db');
   const secret = opts.secret ?? 'interop-test-secret';
   const env = { ...process.env, LANYARD_LOOPBACK_SECRET: secret, ...opts.env };
   const child = spawn(

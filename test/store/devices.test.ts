@@ -210,6 +210,25 @@ describe('SqliteDeviceRepository', () => {
 
   it('snapshot of an empty store is seq 0', () => {
     expect(repo.snapshot()).toEqual({ devices: [], seq: 0 });
+    const visited: string[] = [];
+    expect(repo.snapshotFacts((mac) => visited.push(mac))).toBe(0);
+    expect(visited).toEqual([]);
+  });
+
+  it('snapshotFacts visits every device once with the fields a decision reads, and the seq of the same snapshot', () => {
+    repo.add({ mac: '02:00:00:00:00:01', className: 'x', owner: 'Ann', label: 'not read', expiresAt: T0 + DAY }, 'a', T0);
+    repo.add({ mac: '02:00:00:00:00:02', className: 'y' }, 'a', T0);
+    repo.add({ mac: '02:00:00:00:00:03', className: 'x', owner: 'Bob' }, 'a', T0);
+    repo.setStatus('02:00:00:00:00:02', 'lost', 'stolen', 'a', T0 + 1);
+    repo.setStatus('02:00:00:00:00:03', 'retired', null, 'a', T0 + 2);
+    const seen: unknown[][] = [];
+    const seq = repo.snapshotFacts((...fields) => seen.push(fields));
+    expect(seq).toBe(repo.snapshot().seq);
+    expect(seen.sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual(
+      repo.snapshot().devices.map((d) => [d.mac, d.className, d.owner, d.status, d.expiresAt]),
+    );
+    expect(seen.map((f) => f[0])).toEqual(['02-00-00-00-00-01', '02-00-00-00-00-02', '02-00-00-00-00-03']);
+    expect(seen.map((f) => f[3])).toEqual(['active', 'lost', 'retired']);
   });
 
   it('addMany is one all-or-nothing transaction', () => {
