@@ -97,10 +97,12 @@ export interface OpenLoopResult {
 }
 
 /** Most requests sent in one turn of the loop before it yields to read replies. */
-const MAX_BURST = 64;
+const MAX_BURST = 16;
 /** The send phase gives up this long after its scheduled end if the loop cannot keep up. */
 const SEND_SLACK_NS = 2e9;
 const IDS_PER_SOCKET = 256;
+/** The most client sockets a run may use: 256 Identifiers each, so a server may see up to 262,144 distinct (port, Identifier) keys. */
+export const MAX_SOCKETS = 1024;
 
 /** Nearest-rank percentiles of µs values (sorted in place). */
 export function percentiles(values: Float64Array): Percentiles {
@@ -187,7 +189,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   // An Identifier comes round on its socket every 256 × S / rate seconds: make that at least
   // twice the timeout, so a slow reply can never be taken for the next request's.
   const S = Math.max(o.sockets ?? 4, Math.ceil((2 * o.rate * timeoutMs) / 1000 / IDS_PER_SOCKET));
-  if (S > 1024) throw new Error(`open loop: ${o.rate}/s with a ${timeoutMs} ms timeout needs ${S} sockets; lower one of them`);
+  if (S > MAX_SOCKETS) throw new Error(`open loop: ${o.rate}/s with a ${timeoutMs} ms timeout needs ${S} sockets; lower one of them`);
   const secret = Buffer.from(o.secret);
   const { packets, authenticators } = buildPackets(o.requests, total, S, secret);
   const sockets = await openSockets(S, o.port);
