@@ -142,6 +142,8 @@ interface OpenRound {
   /** Lanyard's own decision latency over the same round (SIGUSR2 stats), or null. */
   readonly inProcess: StatsLine['latencyUs'] | null;
   readonly serverDrops: number;
+  /** Kernel UDP receive-buffer overflows during the round (whole namespace: server and generator sockets). */
+  readonly rcvbufErrors: number;
   readonly otherCores: number;
 }
 
@@ -463,12 +465,14 @@ async function main(): Promise<void> {
         runOpenLoop({ port, secret: SECRET, requests: openSpecs, rate: openRate, seconds, timeoutMs: OPEN_TIMEOUT_MS });
       const openRound = async (s: Server, port: number, withHook: boolean): Promise<OpenRound> => {
         const before = withHook ? await lanyardStats(s) : null; // also starts a new histogram interval
+        const udp0 = udpCounters();
         const m0 = machineCpuUs();
         const cpu0 = procCpuUs(s.pid);
         const r = await open(port, OPEN_SECONDS);
         await sleep(SETTLE_MS);
         const cpu = procCpuUs(s.pid) - cpu0;
         const m1 = machineCpuUs();
+        const udp1 = udpCounters();
         if (s.exited()) throw new Error(`${s.name} exited during an open-loop round:\n${s.recent.slice(-20).join('\n')}`);
         const st = withHook ? await lanyardStats(s) : null;
         if (withHook && st === null) throw new Error('Lanyard stopped answering SIGUSR2 with a stats line');
@@ -478,6 +482,7 @@ async function main(): Promise<void> {
           serverCpuUsPerReq: cpu / Math.max(1, r.answered),
           inProcess: st?.latencyUs ?? null,
           serverDrops: st === null ? NaN : sumDrops(st) - sumDrops(before),
+          rcvbufErrors: udp1.rcvbufErrors - udp0.rcvbufErrors,
           otherCores: Math.max(0, m1.busy - m0.busy - cpu - r.cpuUs) / wallUs,
         };
       };
@@ -578,7 +583,8 @@ async function main(): Promise<void> {
             row('other processes, CPU cores', openCol(frOpen, (o) => o.otherCores, 2), openCol(lyOpen, (o) => o.otherCores, 2)),
             `ratio Lanyard/FreeRADIUS at ${fmt(openRate)} requests/s: client round trip p50 ${openRatio((r) => r.rttUs.p50)}, p99 ${openRatio((r) => r.rttUs.p99)}, ` +
               `p99.9 ${openRatio((r) => r.rttUs.p999)}, max ${openRatio((r) => r.rttUs.max)} (lower is better)`,
-            `open-loop rounds, sent/answered/lost/late/invalid/wrong answer: FreeRADIUS ${openPerRound(frOpen)} | Lanyard ${openPerRound(lyOpen)}` +
+            `open-loop rounds, sent/answered/lost/late/invalid/wrong answer: FreeRADIUS ${openPerRound(frOpen)} | Lanyard ${openPerRound(lyOpen)}`,
+            `open-loop rounds, kernel UDP receive-buffer drops: FreeRADIUS ${frOpen.map((o) => fmt(o.rcvbufErrors)).join(' ')} | Lanyard ${lyOpen.map((o) => fmt(o.rcvbufErrors)).join(' ')}` +
               (useHook ? `; Lanyard's own drop counters: ${lyOpen.map((o) => fmt(o.serverDrops)).join(' ')}` : ''),
             ...([...frOpen, ...lyOpen].some((o) => o.r.unexpected > 0) ? ['WARNING: a server answered open-loop requests with the wrong code (Accept for Reject or the reverse)'] : []),
           ];
