@@ -102,6 +102,12 @@ export interface TreeOptions {
   readonly secret: string;
   readonly requireMessageAuthenticator: boolean;
   readonly users: readonly MabUser[];
+  /**
+   * radiusd.conf max_requests, or the stock value (16384) when omitted. FreeRADIUS keeps every
+   * request for cleanup_delay (5 s) after replying and answers nothing new once it tracks this
+   * many; its own sizing rule is 256 × the number of clients (one Identifier space each).
+   */
+  readonly maxRequests?: number;
 }
 
 export interface FreeradiusTree {
@@ -185,8 +191,12 @@ export function buildFreeradiusTree(opts: TreeOptions): FreeradiusTree {
   conf = mustReplace(conf, /^(\s*)proxy_requests\s*=.*$/m, '$1proxy_requests = no', 'proxy_requests');
   conf = mustReplace(conf, /^(\s*)(\$INCLUDE\s+proxy\.conf.*)$/m, '$1#$2', '$INCLUDE proxy.conf');
   conf = mustReplace(conf, /^(\s*)reject_delay\s*=.*$/m, '$1reject_delay = 0', 'reject_delay');
+  if (opts.maxRequests !== undefined) conf = mustReplace(conf, /^(\s*)max_requests\s*=.*$/m, `$1max_requests = ${opts.maxRequests}`, 'max_requests');
   writeFileSync(confFile, conf);
-  changes.push('radiusd.conf: raddbdir/logdir/run_dir into the copy, user/group commented out, proxy_requests = no, reject_delay = 0');
+  changes.push(
+    'radiusd.conf: raddbdir/logdir/run_dir into the copy, user/group commented out, proxy_requests = no, reject_delay = 0' +
+      (opts.maxRequests !== undefined ? `, max_requests = ${opts.maxRequests}` : ''),
+  );
 
   // Listeners: the default site on loopback and our ports; the inner-tunnel debug listener removed.
   const siteFile = path.join(raddb, 'sites-available', 'default');

@@ -14,6 +14,11 @@
  * BENCH_DEVICES (10000), BENCH_ROUNDS (5), BENCH_DISTINCT requests in the file (1000),
  * BENCH_REPEAT radclient -c (50), BENCH_PARALLEL radclient -p (128), BENCH_UNKNOWN_PCT (10),
  * BENCH_LATENCY auto|hook|inprocess|both (auto), BENCH_LANYARD_MAIN (dist/src/main.js).
+ *
+ * After the radclient rounds, an open-loop phase (test/bench/open-loop.ts) offers both servers
+ * the same fixed rate, BENCH_OPEN_LOOP_PCT (80) % of Lanyard's median requests/s, for
+ * BENCH_OPEN_LOOP_SECONDS (5) per round, BENCH_OPEN_LOOP_ROUNDS (3) rounds each alternating,
+ * and reports the round trip the client sees; BENCH_OPEN_LOOP_PCT=0 skips it.
  */
 import { SERVE_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { spawnSync } from 'node:child_process';
@@ -49,6 +54,7 @@ import {
   type RadclientResult,
   type Server,
 } from './freeradius.js';
+import { MAX_SOCKETS, runOpenLoop, type MabRequestSpec, type OpenLoopResult } from './open-loop.js';
 import { fmt, median, procCpuUs, ratioOfMedians, summary, udpCounters, machineCpuUs, type LatencyPercentiles, envNumber } from './stats.js';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
@@ -60,6 +66,20 @@ const REPEAT = Math.max(1, envNum('BENCH_REPEAT', QUICK ? 5 : 50));
 const PARALLEL = Math.max(1, envNum('BENCH_PARALLEL', 128));
 const UNKNOWN_PCT = Math.min(100, envNum('BENCH_UNKNOWN_PCT', 10));
 const LATENCY_MODE = process.env.BENCH_LATENCY ?? 'auto';
+/** Open-loop phase: offered rate as a percentage of Lanyard's median requests/s (0 = skip), seconds per round, rounds per server. */
+const OPEN_PCT = envNumber('BENCH_OPEN_LOOP_PCT', 80);
+const OPEN_SECONDS = envNumber('BENCH_OPEN_LOOP_SECONDS', QUICK ? 1 : 5);
+const OPEN_ROUNDS = Math.max(1, envNum('BENCH_OPEN_LOOP_ROUNDS', QUICK ? 1 : 3));
+/** An open-loop request with no valid reply after this long is lost (an access point would retransmit). */
+const OPEN_TIMEOUT_MS = 1000;
+/**
+ * FreeRADIUS's max_requests for the run: 256 Identifiers × the most sockets the open-loop
+ * generator may use (FreeRADIUS's own rule: 256 × clients). radclient reuses its Identifiers at
+ * once, which makes FreeRADIUS drop the old request; the generator spreads them over many sockets,
+ * and with the stock 16,384 FreeRADIUS, which keeps each request 5 s after replying, stops
+ * answering within a second at 17,000 requests/s. Unused by the radclient rounds.
+ */
+const OPEN_MAX_REQUESTS = 256 * MAX_SOCKETS;
 /** Pin each server to CPU 0 and radclient to CPU 1 (taskset), so the scheduler cannot put them on one core. */
 const PIN = process.env.BENCH_PIN === '1' && os.cpus().length >= 2;
 const SERVER_CPUS = PIN ? '0' : null;
@@ -113,6 +133,18 @@ interface StatsLine {
   readonly latencyUs: { p50: number; p99: number; p999: number; count?: number };
   readonly requests?: number;
   readonly drops?: Record<string, number>;
+}
+
+/** One open-loop round against one server. */
+interface OpenRound {
+  readonly r: OpenLoopResult;
+  readonly serverCpuUsPerReq: number;
+  /** Lanyard's own decision latency over the same round (SIGUSR2 stats), or null. */
+  readonly inProcess: StatsLine['latencyUs'] | null;
+  readonly serverDrops: number;
+  /** Kernel UDP receive-buffer overflows during the round (whole namespace: server and generator sockets). */
+  readonly rcvbufErrors: number;
+  readonly otherCores: number;
 }
 
 const sumDrops = (s: StatsLine | null): number => (s?.drops === undefined ? NaN : Object.values(s.drops).reduce((a, b) => a + (typeof b === 'number' ? b : 0), 0));
@@ -293,13 +325,17 @@ async function main(): Promise<void> {
 
     // ---- One request file for both servers: DISTINCT requests, UNKNOWN_PCT % unknown MACs
     const lines: string[] = [];
+    /** The same requests for the open-loop generator, with the answer each must get. */
+    const openSpecs: MabRequestSpec[] = [];
     let known = 0;
     for (let i = 0; i < DISTINCT; i++) {
       const unknown = (i * 7919) % 100 < UNKNOWN_PCT || N_DEVICES === 0;
       const idx = unknown ? N_DEVICES + i : (i * 7919) % N_DEVICES;
       const mac = macOf(idx);
       if (!unknown) known++;
-      lines.push(mabRequest(userNameOf(mac), mac, unknown ? unknownSsid : placement(devices[idx]!.className).ssid));
+      const ssid = unknown ? unknownSsid : placement(devices[idx]!.className).ssid;
+      lines.push(mabRequest(userNameOf(mac), mac, ssid));
+      openSpecs.push({ userName: userNameOf(mac), password: userNameOf(mac), callingStationId: mac, calledStationId: `${AP}:${ssid}`, expect: unknown ? 'reject' : 'accept' });
     }
     const requestFile = path.join(dir, 'requests.txt');
     writeFileSync(requestFile, lines.join('\n'));
@@ -308,7 +344,7 @@ async function main(): Promise<void> {
 
     // ---- FreeRADIUS: private tree, checked, started, answering, loopback only
     const [frAuth, frAcct, lyAuth] = (await freeUdpPorts(3)) as [number, number, number];
-    const tree = buildFreeradiusTree({ dir: path.join(dir, 'freeradius'), authPort: frAuth, acctPort: frAcct, secret: SECRET, requireMessageAuthenticator: requireMA, users });
+    const tree = buildFreeradiusTree({ dir: path.join(dir, 'freeradius'), authPort: frAuth, acctPort: frAcct, secret: SECRET, requireMessageAuthenticator: requireMA, users, maxRequests: OPEN_MAX_REQUESTS });
     checkFreeradiusConfig(tools, tree);
     const probe = mabRequest(users[0]?.userName ?? 'probe', devices[0]?.mac ?? 'probe', devices[0] ? placement(devices[0].className).ssid : unknownSsid);
     const fr = startServer('FreeRADIUS', ...pinned(tools.freeradius, ['-f', '-l', 'stdout', '-d', tree.raddb]));
@@ -417,6 +453,50 @@ async function main(): Promise<void> {
     const lyRssMiB = Number(/^VmRSS:\s*(\d+)/m.exec(readFileSync(`/proc/${ly.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
     const frRssMiB = Number(/^VmRSS:\s*(\d+)/m.exec(readFileSync(`/proc/${fr.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
     const frThreads = Number(/^Threads:\s*(\d+)/m.exec(readFileSync(`/proc/${fr.pid}/status`, 'utf8'))?.[1] ?? NaN);
+
+    // ---- Open loop: both servers offered the same fixed rate; round trips as the client sees them
+    const openRate = Math.round((OPEN_PCT / 100) * median(lyRounds.map((r) => r.rps)));
+    const frOpen: OpenRound[] = [];
+    const lyOpen: OpenRound[] = [];
+    if (openRate > 0) {
+      // The generator runs in this process: with BENCH_PIN it goes where radclient went.
+      if (CLIENT_CPUS !== null) spawnSync('taskset', ['-a', '-p', '-c', CLIENT_CPUS, String(process.pid)], { stdio: 'ignore', timeout: 10_000 });
+      const open = (port: number, seconds: number): Promise<OpenLoopResult> =>
+        runOpenLoop({ port, secret: SECRET, requests: openSpecs, rate: openRate, seconds, timeoutMs: OPEN_TIMEOUT_MS });
+      const openRound = async (s: Server, port: number, withHook: boolean): Promise<OpenRound> => {
+        const before = withHook ? await lanyardStats(s) : null; // also starts a new histogram interval
+        const udp0 = udpCounters();
+        const m0 = machineCpuUs();
+        const cpu0 = procCpuUs(s.pid);
+        const r = await open(port, OPEN_SECONDS);
+        await sleep(SETTLE_MS);
+        const cpu = procCpuUs(s.pid) - cpu0;
+        const m1 = machineCpuUs();
+        const udp1 = udpCounters();
+        if (s.exited()) throw new Error(`${s.name} exited during an open-loop round:\n${s.recent.slice(-20).join('\n')}`);
+        const st = withHook ? await lanyardStats(s) : null;
+        if (withHook && st === null) throw new Error('Lanyard stopped answering SIGUSR2 with a stats line');
+        const wallUs = OPEN_SECONDS * 1e6 + OPEN_TIMEOUT_MS * 1e3 + SETTLE_MS * 1e3;
+        return {
+          r,
+          serverCpuUsPerReq: cpu / Math.max(1, r.answered),
+          inProcess: st?.latencyUs ?? null,
+          serverDrops: st === null ? NaN : sumDrops(st) - sumDrops(before),
+          rcvbufErrors: udp1.rcvbufErrors - udp0.rcvbufErrors,
+          otherCores: Math.max(0, m1.busy - m0.busy - cpu - r.cpuUs) / wallUs,
+        };
+      };
+      process.stderr.write(`bench:radius: open loop at ${fmt(openRate)} requests/s (${OPEN_PCT} % of Lanyard's median), ${OPEN_ROUNDS} × ${OPEN_SECONDS} s each, after a 1 s warm-up each\n`);
+      await open(frAuth, 1);
+      await open(lyAuth, 1);
+      for (let n = 1; n <= OPEN_ROUNDS; n++) {
+        const a = await openRound(fr, frAuth, false);
+        const b = await openRound(ly, lyAuth, useHook);
+        frOpen.push(a);
+        lyOpen.push(b);
+        process.stderr.write(`bench:radius: open-loop round ${n}/${OPEN_ROUNDS}: RTT p99 FreeRADIUS ${fmt(a.r.rttUs.p99)} µs, Lanyard ${fmt(b.r.rttUs.p99)} µs\n`);
+      }
+    }
     await ly.stop(10_000);
     await fr.stop(5000);
     const eventsDb = store.openDatabase(dbFile);
@@ -473,6 +553,41 @@ async function main(): Promise<void> {
         ? 'none: BENCH_LANYARD_MAIN build has no SIGUSR2 stats hook'
         : 'in-process run (startDaemon), see below';
     const cpu = os.cpus();
+    const openCol = (rs: OpenRound[], f: (o: OpenRound) => number, d = 0): string => (rs.length === 0 ? '—' : summary(rs.map(f), d));
+    const openPerRound = (rs: OpenRound[]): string =>
+      rs.map((o) => `${fmt(o.r.sent)}/${fmt(o.r.answered)}/${fmt(o.r.lost)}/${fmt(o.r.late)}/${fmt(o.r.invalid)}/${fmt(o.r.unexpected)}`).join(' ');
+    const openRatio = (f: (r: OpenLoopResult) => number): string => ratioOfMedians(lyOpen.map((o) => f(o.r)), frOpen.map((o) => f(o.r)));
+    const inProc = (f: (l: StatsLine['latencyUs']) => number): string =>
+      lyOpen.some((o) => o.inProcess === null) ? '— (no SIGUSR2 stats hook)' : openCol(lyOpen, (o) => f(o.inProcess!), 1);
+    const openBlock =
+      frOpen.length === 0
+        ? [`open loop: skipped (BENCH_OPEN_LOOP_PCT=${OPEN_PCT})`]
+        : [
+            `open loop (test/bench/open-loop.ts, in the bench process): ${fmt(openRate)} requests/s offered to each server = ${fmt(OPEN_PCT)} % of Lanyard's median above, ` +
+              `${fmt(OPEN_SECONDS)} s a round, ${OPEN_ROUNDS} round${OPEN_ROUNDS > 1 ? 's' : ''} each alternating FreeRADIUS, Lanyard after a 1 s warm-up each;`,
+            `  the same ${fmt(openSpecs.length)} requests, each send a new request (own Request Authenticator) on one of ${frOpen[0]!.r.sockets} client sockets; no valid reply within ${fmt(OPEN_TIMEOUT_MS)} ms = lost`,
+            row('median (min–max, spread)', 'FreeRADIUS', 'Lanyard'),
+            row('sent requests/s', openCol(frOpen, (o) => o.r.achievedRate), openCol(lyOpen, (o) => o.r.achievedRate)),
+            row('answered per round', openCol(frOpen, (o) => o.r.answered), openCol(lyOpen, (o) => o.r.answered)),
+            row('lost per round', openCol(frOpen, (o) => o.r.lost), openCol(lyOpen, (o) => o.r.lost)),
+            row('client round trip p50 (µs)', openCol(frOpen, (o) => o.r.rttUs.p50), openCol(lyOpen, (o) => o.r.rttUs.p50)),
+            row('client round trip p99 (µs)', openCol(frOpen, (o) => o.r.rttUs.p99), openCol(lyOpen, (o) => o.r.rttUs.p99)),
+            row('client round trip p99.9 (µs)', openCol(frOpen, (o) => o.r.rttUs.p999), openCol(lyOpen, (o) => o.r.rttUs.p999)),
+            row('client round trip max (µs)', openCol(frOpen, (o) => o.r.rttUs.max), openCol(lyOpen, (o) => o.r.rttUs.max)),
+            row('  in-process p50 (µs)', '— (no histogram)', inProc((l) => l.p50)),
+            row('  in-process p99 (µs)', '—', inProc((l) => l.p99)),
+            row('  in-process p99.9 (µs)', '—', inProc((l) => l.p999)),
+            row('server CPU µs per request', openCol(frOpen, (o) => o.serverCpuUsPerReq, 2), openCol(lyOpen, (o) => o.serverCpuUsPerReq, 2)),
+            row('generator send lag p99 (µs)', openCol(frOpen, (o) => o.r.sendLagUs.p99), openCol(lyOpen, (o) => o.r.sendLagUs.p99)),
+            row('generator CPU µs per request', openCol(frOpen, (o) => o.r.cpuUs / Math.max(1, o.r.sent), 2), openCol(lyOpen, (o) => o.r.cpuUs / Math.max(1, o.r.sent), 2)),
+            row('other processes, CPU cores', openCol(frOpen, (o) => o.otherCores, 2), openCol(lyOpen, (o) => o.otherCores, 2)),
+            `ratio Lanyard/FreeRADIUS at ${fmt(openRate)} requests/s: client round trip p50 ${openRatio((r) => r.rttUs.p50)}, p99 ${openRatio((r) => r.rttUs.p99)}, ` +
+              `p99.9 ${openRatio((r) => r.rttUs.p999)}, max ${openRatio((r) => r.rttUs.max)} (lower is better)`,
+            `open-loop rounds, sent/answered/lost/late/invalid/wrong answer: FreeRADIUS ${openPerRound(frOpen)} | Lanyard ${openPerRound(lyOpen)}`,
+            `open-loop rounds, kernel UDP receive-buffer drops: FreeRADIUS ${frOpen.map((o) => fmt(o.rcvbufErrors)).join(' ')} | Lanyard ${lyOpen.map((o) => fmt(o.rcvbufErrors)).join(' ')}` +
+              (useHook ? `; Lanyard's own drop counters: ${lyOpen.map((o) => fmt(o.serverDrops)).join(' ')}` : ''),
+            ...([...frOpen, ...lyOpen].some((o) => o.r.unexpected > 0) ? ['WARNING: a server answered open-loop requests with the wrong code (Accept for Reject or the reverse)'] : []),
+          ];
     const out = [
       `Lanyard vs FreeRADIUS — MAB Access-Requests on 127.0.0.1, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${QUICK ? ' — QUICK smoke run, not a measurement' : ''}`,
       `machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? '?'}), Linux ${os.release()}, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB`,
@@ -506,6 +621,9 @@ async function main(): Promise<void> {
       `rounds, UDP datagrams received per request (2.00 = no retransmits): FreeRADIUS ${frRounds.map((r) => fmt(r.datagramsPerReq, 2)).join(' ')} | Lanyard ${lyRounds.map((r) => fmt(r.datagramsPerReq, 2)).join(' ')}`,
       `rounds, kernel UDP receive-buffer drops: FreeRADIUS ${frRounds.map((r) => fmt(r.rcvbufErrors)).join(' ')} | Lanyard ${lyRounds.map((r) => fmt(r.rcvbufErrors)).join(' ')}` +
         (useHook ? `; Lanyard's own drop counters: ${lyRounds.map((r) => fmt(r.serverDrops)).join(' ')}` : ''),
+      '',
+      ...openBlock,
+      '',
       ...(inproc.length > 0
         ? [
             `in-process Lanyard (startDaemon in the bench process, same db/config, after both servers stopped; ${ROUNDS} rounds after 1 warm-up):`,
