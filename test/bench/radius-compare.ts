@@ -18,7 +18,8 @@
  * After the radclient rounds, an open-loop phase (test/bench/open-loop.ts) offers both servers
  * the same fixed rate, BENCH_OPEN_LOOP_PCT (80) % of Lanyard's median requests/s, for
  * BENCH_OPEN_LOOP_SECONDS (5) per round, BENCH_OPEN_LOOP_ROUNDS (3) rounds each alternating,
- * and reports the round trip the client sees; BENCH_OPEN_LOOP_PCT=0 skips it.
+ * and reports the round trip the client sees; BENCH_OPEN_LOOP_PCT=0 skips it, and
+ * BENCH_OPEN_LOOP_RATE=<requests/s> offers that rate instead (to compare builds at one load).
  */
 import { SERVE_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { spawnSync } from 'node:child_process';
@@ -68,6 +69,8 @@ const UNKNOWN_PCT = Math.min(100, envNum('BENCH_UNKNOWN_PCT', 10));
 const LATENCY_MODE = process.env.BENCH_LATENCY ?? 'auto';
 /** Open-loop phase: offered rate as a percentage of Lanyard's median requests/s (0 = skip), seconds per round, rounds per server. */
 const OPEN_PCT = envNumber('BENCH_OPEN_LOOP_PCT', 80);
+/** A fixed offered rate (requests/s) instead of a percentage, to compare builds at the same load. */
+const OPEN_RATE = envNumber('BENCH_OPEN_LOOP_RATE', 0);
 const OPEN_SECONDS = envNumber('BENCH_OPEN_LOOP_SECONDS', QUICK ? 1 : 5);
 const OPEN_ROUNDS = Math.max(1, envNum('BENCH_OPEN_LOOP_ROUNDS', QUICK ? 1 : 3));
 /** An open-loop request with no valid reply after this long is lost (an access point would retransmit). */
@@ -455,7 +458,7 @@ async function main(): Promise<void> {
     const frThreads = Number(/^Threads:\s*(\d+)/m.exec(readFileSync(`/proc/${fr.pid}/status`, 'utf8'))?.[1] ?? NaN);
 
     // ---- Open loop: both servers offered the same fixed rate; round trips as the client sees them
-    const openRate = Math.round((OPEN_PCT / 100) * median(lyRounds.map((r) => r.rps)));
+    const openRate = OPEN_RATE > 0 ? Math.round(OPEN_RATE) : Math.round((OPEN_PCT / 100) * median(lyRounds.map((r) => r.rps)));
     const frOpen: OpenRound[] = [];
     const lyOpen: OpenRound[] = [];
     if (openRate > 0) {
@@ -486,7 +489,7 @@ async function main(): Promise<void> {
           otherCores: Math.max(0, m1.busy - m0.busy - cpu - r.cpuUs) / wallUs,
         };
       };
-      process.stderr.write(`bench:radius: open loop at ${fmt(openRate)} requests/s (${OPEN_PCT} % of Lanyard's median), ${OPEN_ROUNDS} × ${OPEN_SECONDS} s each, after a 1 s warm-up each\n`);
+      process.stderr.write(`bench:radius: open loop at ${fmt(openRate)} requests/s (${OPEN_RATE > 0 ? 'BENCH_OPEN_LOOP_RATE' : `${OPEN_PCT} % of Lanyard's median`}), ${OPEN_ROUNDS} × ${OPEN_SECONDS} s each, after a 1 s warm-up each\n`);
       await open(frAuth, 1);
       await open(lyAuth, 1);
       for (let n = 1; n <= OPEN_ROUNDS; n++) {
@@ -563,7 +566,7 @@ async function main(): Promise<void> {
       frOpen.length === 0
         ? [`open loop: skipped (BENCH_OPEN_LOOP_PCT=${OPEN_PCT})`]
         : [
-            `open loop (test/bench/open-loop.ts, in the bench process): ${fmt(openRate)} requests/s offered to each server = ${fmt(OPEN_PCT)} % of Lanyard's median above, ` +
+            `open loop (test/bench/open-loop.ts, in the bench process): ${fmt(openRate)} requests/s offered to each server = ${OPEN_RATE > 0 ? 'BENCH_OPEN_LOOP_RATE' : `${fmt(OPEN_PCT)} % of Lanyard's median above`}, ` +
               `${fmt(OPEN_SECONDS)} s a round, ${OPEN_ROUNDS} round${OPEN_ROUNDS > 1 ? 's' : ''} each alternating FreeRADIUS, Lanyard after a 1 s warm-up each;`,
             `  the same ${fmt(openSpecs.length)} requests, each send a new request (own Request Authenticator) on one of ${frOpen[0]!.r.sockets} client sockets; no valid reply within ${fmt(OPEN_TIMEOUT_MS)} ms = lost`,
             row('median (min–max, spread)', 'FreeRADIUS', 'Lanyard'),
