@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Code } from '../../src/protocols/radius/index.js';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { registerDevices } from '../helpers/devices.js';
-import { runOpenLoop, type MabRequestSpec } from './open-loop.js';
+import { nativeGenerator, runOpenLoop, runOpenLoopNative, type MabRequestSpec, type OpenLoopOptions, type OpenLoopResult } from './open-loop.js';
 
 const AP = '11-22-33-44-55-66';
 const LAPTOP = '02-00-00-00-07-01';
@@ -98,7 +98,21 @@ afterAll(async () => {
   await daemon?.stop();
 });
 
-describe('open-loop generator against the daemon', () => {
+// Both engines: the Node loop, and the C sender/receiver bench:radius uses (compiled with cc,
+// which any machine that built better-sqlite3 has).
+const ENGINES: readonly [string, (o: OpenLoopOptions) => Promise<OpenLoopResult>][] = [
+  ['Node', runOpenLoop],
+  [
+    'C (open-loop.c)',
+    (o) => {
+      const binary = nativeGenerator();
+      if (binary === null) throw new Error('open-loop.c did not compile with cc');
+      return runOpenLoopNative(o, binary);
+    },
+  ],
+];
+
+describe.each(ENGINES)('open-loop generator (%s) against the daemon', (_name, runOpenLoop) => {
   it('answers every request, each with its own reply and the right Accept/Reject, none from the duplicate cache', async () => {
     const before = await stats();
     const r = await runOpenLoop({ port: daemon.authPort, secret: daemon.secret, requests: SPECS, rate: 200, seconds: 0.3 });

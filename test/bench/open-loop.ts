@@ -17,8 +17,13 @@
  * only when it is an Access-Accept or Access-Reject whose Response Authenticator matches its
  * request (RFC 2865 §3); anything else is counted as invalid.
  */
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import dgram from 'node:dgram';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   Attr,
   AUTHENTICATOR_LENGTH,
@@ -320,4 +325,135 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     cpuUs: cpu.user + cpu.system,
     codes: codes.subarray(0, sent),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same run with the sender and receiver in C (open-loop.c): what the benchmark uses when a
+// C compiler is present, because the Node loop above costs the client as much CPU as the
+// servers it measures (docs/benchmarks.md, "Latency an access point sees").
+
+/** open-loop.c beside this file (src tree) or in the repository's test/bench (dist tree). */
+function nativeSource(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [path.join(here, 'open-loop.c'), path.resolve(here, '../../../test/bench/open-loop.c')]) {
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  throw new Error('open loop: open-loop.c not found beside test/bench/open-loop.ts');
+}
+
+/** Compiles open-loop.c once per content into the temp directory; null when there is no cc. */
+export function nativeGenerator(): string | null {
+  const source = nativeSource();
+  const hash = crypto.createHash('sha256').update(fs.readFileSync(source)).digest('hex').slice(0, 16);
+  const binary = path.join(os.tmpdir(), `lanyard-open-loop-${hash}`);
+  if (fs.existsSync(binary)) return binary;
+  const cc = spawnSync('cc', ['-O2', '-pthread', '-o', `${binary}.tmp`, source], { encoding: 'utf8', timeout: 60_000 });
+  if (cc.error !== undefined || cc.status !== 0) return null;
+  fs.renameSync(`${binary}.tmp`, binary);
+  return binary;
+}
+
+/**
+ * runOpenLoop with the C sender/receiver (`binary` from nativeGenerator). The packets are
+ * built here exactly as for the Node loop, and every reply is checked here afterwards, off the
+ * clock: only Access-Accepts and Access-Rejects whose Response Authenticator matches their
+ * request (RFC 2865 §3), within the timeout, count as answered.
+ */
+export async function runOpenLoopNative(o: OpenLoopOptions, binary: string): Promise<OpenLoopResult> {
+  if (!(o.rate > 0) || !(o.seconds > 0)) throw new Error(`open loop: rate (${o.rate}) and seconds (${o.seconds}) must be positive`);
+  if (o.requests.length === 0) throw new Error('open loop: no requests to send');
+  const timeoutMs = o.timeoutMs ?? 1000;
+  const total = Math.max(1, Math.round(o.rate * o.seconds));
+  const S = Math.max(o.sockets ?? 4, Math.ceil((2 * o.rate * timeoutMs) / 1000 / IDS_PER_SOCKET));
+  if (S > MAX_SOCKETS) throw new Error(`open loop: ${o.rate}/s with a ${timeoutMs} ms timeout needs ${S} sockets; lower one of them`);
+  const secret = Buffer.from(o.secret);
+  const { packets, authenticators } = buildPackets(o.requests, total, S, secret);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lanyard-open-loop-'));
+  try {
+    const input = path.join(dir, 'packets');
+    const output = path.join(dir, 'results');
+    const framed: Buffer[] = [];
+    for (const p of packets) {
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(p.length);
+      framed.push(len, p);
+    }
+    fs.writeFileSync(input, Buffer.concat(framed));
+    // Bounded: the sends take `seconds` (plus any lag), then the receiver waits `timeoutMs`.
+    const limitMs = o.seconds * 1000 + timeoutMs + 30_000;
+    const status = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(binary, [input, String(o.port), String(o.rate), String(S), String(timeoutMs), output], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        if (code !== 0) reject(new Error(`open loop: ${binary} exited ${code}: ${stderr.trim()}`));
+        else resolve(code);
+      });
+    });
+    void status;
+
+    const r = fs.readFileSync(output);
+    const requests = r.readUInt32LE(0);
+    const replies = r.readUInt32LE(4);
+    const cpuUs = Number(r.readBigUInt64LE(8));
+    const sendErrors = r.readUInt32LE(16);
+    let invalid = r.readUInt32LE(20);
+    let at = 24;
+    const lag = new Float64Array(requests);
+    for (let i = 0; i < requests; i++, at += 8) lag[i] = Number(r.readBigInt64LE(at)) / 1000;
+    const rtt = new Float64Array(requests);
+    const codes = new Uint8Array(requests);
+    let answered = 0;
+    let accepted = 0;
+    let unexpected = 0;
+    let late = 0;
+    const timeoutNs = timeoutMs * 1e6;
+    for (let k = 0; k < replies; k++) {
+      const i = r.readUInt32LE(at);
+      const ns = Number(r.readBigInt64LE(at + 4));
+      const length = r.readUInt16LE(at + 12);
+      const msg = r.subarray(at + 14, at + 14 + length);
+      at += 14 + length;
+      const auth = authenticators.subarray(i * AUTHENTICATOR_LENGTH, (i + 1) * AUTHENTICATOR_LENGTH);
+      const valid = (msg[0] === Code.AccessAccept || msg[0] === Code.AccessReject) && verifyResponseAuthenticator(msg, auth, secret); // RFC 2865 §3
+      if (!valid) {
+        invalid++;
+        continue;
+      }
+      if (ns > timeoutNs) {
+        late++;
+        continue;
+      }
+      rtt[answered++] = ns / 1000;
+      codes[i] = msg[0]!;
+      if (msg[0] === Code.AccessAccept) accepted++;
+      const want = o.requests[i % o.requests.length]!.expect;
+      if (want !== undefined && (want === 'accept') !== (msg[0] === Code.AccessAccept)) unexpected++;
+    }
+    return {
+      offeredRate: o.rate,
+      sent: requests,
+      // The C sender keeps its schedule to within its lag; the rate achieved is the offered one
+      // stretched by the last request's lag.
+      achievedRate: requests > 1 ? (requests - 1) / ((requests - 1) / o.rate + Math.max(0, lag[requests - 1]!) / 1e6) : o.rate,
+      sockets: S,
+      answered,
+      accepted,
+      rejected: answered - accepted,
+      unexpected,
+      lost: requests - answered,
+      late,
+      invalid,
+      sendErrors,
+      rttUs: percentiles(rtt.subarray(0, answered)),
+      sendLagUs: percentiles(lag),
+      cpuUs,
+      codes,
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

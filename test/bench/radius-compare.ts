@@ -55,7 +55,7 @@ import {
   type RadclientResult,
   type Server,
 } from './freeradius.js';
-import { MAX_SOCKETS, runOpenLoop, type MabRequestSpec, type OpenLoopResult } from './open-loop.js';
+import { MAX_SOCKETS, nativeGenerator, runOpenLoop, runOpenLoopNative, type MabRequestSpec, type OpenLoopOptions, type OpenLoopResult } from './open-loop.js';
 import { fmt, median, procCpuUs, ratioOfMedians, summary, udpCounters, machineCpuUs, type LatencyPercentiles, envNumber } from './stats.js';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
@@ -71,6 +71,12 @@ const LATENCY_MODE = process.env.BENCH_LATENCY ?? 'auto';
 const OPEN_PCT = envNumber('BENCH_OPEN_LOOP_PCT', 80);
 /** A fixed offered rate (requests/s) instead of a percentage, to compare builds at the same load. */
 const OPEN_RATE = envNumber('BENCH_OPEN_LOOP_RATE', 0);
+/**
+ * The open loop's sender and receiver: open-loop.c compiled with the system's cc (a few µs of
+ * CPU per request), unless BENCH_OPEN_LOOP_CLIENT=node or there is no compiler; the Node loop
+ * costs the client as much CPU as the servers, which skews a two-core machine.
+ */
+const NATIVE_GENERATOR = OPEN_PCT > 0 || OPEN_RATE > 0 ? (process.env.BENCH_OPEN_LOOP_CLIENT === 'node' ? null : nativeGenerator()) : null;
 const OPEN_SECONDS = envNumber('BENCH_OPEN_LOOP_SECONDS', QUICK ? 1 : 5);
 const OPEN_ROUNDS = Math.max(1, envNum('BENCH_OPEN_LOOP_ROUNDS', QUICK ? 1 : 3));
 /** An open-loop request with no valid reply after this long is lost (an access point would retransmit). */
@@ -464,8 +470,10 @@ async function main(): Promise<void> {
     if (openRate > 0) {
       // The generator runs in this process: with BENCH_PIN it goes where radclient went.
       if (CLIENT_CPUS !== null) spawnSync('taskset', ['-a', '-p', '-c', CLIENT_CPUS, String(process.pid)], { stdio: 'ignore', timeout: 10_000 });
-      const open = (port: number, seconds: number): Promise<OpenLoopResult> =>
-        runOpenLoop({ port, secret: SECRET, requests: openSpecs, rate: openRate, seconds, timeoutMs: OPEN_TIMEOUT_MS });
+      const open = (port: number, seconds: number): Promise<OpenLoopResult> => {
+        const o: OpenLoopOptions = { port, secret: SECRET, requests: openSpecs, rate: openRate, seconds, timeoutMs: OPEN_TIMEOUT_MS };
+        return NATIVE_GENERATOR !== null ? runOpenLoopNative(o, NATIVE_GENERATOR) : runOpenLoop(o);
+      };
       const openRound = async (s: Server, port: number, withHook: boolean): Promise<OpenRound> => {
         const before = withHook ? await lanyardStats(s) : null; // also starts a new histogram interval
         const udp0 = udpCounters();
@@ -566,7 +574,7 @@ async function main(): Promise<void> {
       frOpen.length === 0
         ? [`open loop: skipped (BENCH_OPEN_LOOP_PCT=${OPEN_PCT})`]
         : [
-            `open loop (test/bench/open-loop.ts, in the bench process): ${fmt(openRate)} requests/s offered to each server = ${OPEN_RATE > 0 ? 'BENCH_OPEN_LOOP_RATE' : `${fmt(OPEN_PCT)} % of Lanyard's median above`}, ` +
+            `open loop (${NATIVE_GENERATOR !== null ? 'test/bench/open-loop.c, a child process' : 'test/bench/open-loop.ts, in the bench process'}): ${fmt(openRate)} requests/s offered to each server = ${OPEN_RATE > 0 ? 'BENCH_OPEN_LOOP_RATE' : `${fmt(OPEN_PCT)} % of Lanyard's median above`}, ` +
               `${fmt(OPEN_SECONDS)} s a round, ${OPEN_ROUNDS} round${OPEN_ROUNDS > 1 ? 's' : ''} each alternating FreeRADIUS, Lanyard after a 1 s warm-up each;`,
             `  the same ${fmt(openSpecs.length)} requests, each send a new request (own Request Authenticator) on one of ${frOpen[0]!.r.sockets} client sockets; no valid reply within ${fmt(OPEN_TIMEOUT_MS)} ms = lost`,
             row('median (min–max, spread)', 'FreeRADIUS', 'Lanyard'),
