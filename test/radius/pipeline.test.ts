@@ -103,6 +103,8 @@ interface AccessOptions {
   secret?: string;
   id?: number;
   authenticator?: Buffer;
+  /** Proxy-State values, as a proxy in front of us adds them (RFC 2865 §5.33). */
+  proxyStates?: Buffer[];
 }
 
 function accessRequest(o: AccessOptions): Buffer {
@@ -120,6 +122,7 @@ function accessRequest(o: AccessOptions): Buffer {
   }
   if (o.calling !== undefined) parts.push(encodeString(Attr.CallingStationId, o.calling));
   if (o.called !== undefined) parts.push(encodeString(Attr.CalledStationId, o.called));
+  for (const state of o.proxyStates ?? []) parts.push(encodeOctets(Attr.ProxyState, state));
   return encodeRequest({
     code: Code.AccessRequest,
     identifier: o.id ?? nextId++ % 256,
@@ -130,7 +133,7 @@ function accessRequest(o: AccessOptions): Buffer {
   });
 }
 
-function accountingRequest(o: { secret?: string; ma?: boolean; id?: number } = {}): Buffer {
+function accountingRequest(o: { secret?: string; ma?: boolean; id?: number; proxyStates?: Buffer[] } = {}): Buffer {
   return encodeRequest({
     code: Code.AccountingRequest,
     identifier: o.id ?? nextId++ % 256,
@@ -138,6 +141,7 @@ function accountingRequest(o: { secret?: string; ma?: boolean; id?: number } = {
       Buffer.from([Attr.AcctStatusType, 6, 0, 0, 0, 1]),
       encodeString(Attr.AcctSessionId, `s-${crypto.randomUUID()}`),
       encodeString(Attr.CallingStationId, STAFF),
+      ...(o.proxyStates ?? []).map((state) => encodeOctets(Attr.ProxyState, state)),
     ]),
     secret: Buffer.from(o.secret ?? SECRET),
     messageAuthenticator: o.ma ?? false,
@@ -396,6 +400,35 @@ describe('replies', () => {
     const unknown = accessRequest({ userName: '0200000009ab', secret: SWITCH.secret });
     expect(decoded(sendSync(unknown, { address: SWITCH.address })).code).toBe(Code.AccessReject);
     expect(lastDecision()).toMatchObject({ result: 'reject', reason: 'unknown-device', nas: 'wired-switch' });
+  });
+
+  it('returns every Proxy-State unmodified and in order, in Accepts, Rejects and Accounting-Responses (RFC 2865 §5.33)', async () => {
+    const states = [Buffer.from('proxy-a:0001'), Buffer.from([0, 1, 2, 0xff]), Buffer.alloc(200, 0x5a)];
+    const proxyStatesOf = (reply: Buffer): Buffer[] => decoded(reply).attributes.filter((a) => a.type === Attr.ProxyState).map((a) => Buffer.from(a.value));
+
+    const accept = accessRequest({ userName: '020000000101', called: `${AP}:DCPS`, proxyStates: states });
+    const a = expectSealed(sendSync(accept), accept);
+    expect(a[0]).toBe(Code.AccessAccept);
+    expect(proxyStatesOf(a)).toEqual(states);
+    // The accept body is still there, and Message-Authenticator still first.
+    expect(decoded(a).attributes[0]!.type).toBe(Attr.MessageAuthenticator);
+    expect(attr(decoded(a), Attr.TunnelPrivateGroupId)).toBeDefined();
+
+    const reject = accessRequest({ userName: '02000000ffff', called: `${AP}:DCPS`, proxyStates: states.slice(0, 1) });
+    const r = expectSealed(sendSync(reject), reject);
+    expect(r[0]).toBe(Code.AccessReject);
+    expect(proxyStatesOf(r)).toEqual(states.slice(0, 1));
+
+    const acct = accountingRequest({ proxyStates: states.slice(1) });
+    const response = await send(acct, { service: 'acct' });
+    if (!Buffer.isBuffer(response)) throw new Error(`dropped: ${response}`);
+    expect(response[0]).toBe(Code.AccountingResponse);
+    expect(verifyResponseAuthenticator(response, requestAuth(acct), Buffer.from(SECRET))).toBe(true);
+    expect(proxyStatesOf(response)).toEqual(states.slice(1));
+
+    // Without Proxy-State (an access point), the reply carries none.
+    const plain = accessRequest({ userName: '020000000101', called: `${AP}:DCPS` });
+    expect(proxyStatesOf(expectSealed(sendSync(plain), plain))).toEqual([]);
   });
 
   it('answers Access-Reject (not silence) when the handler fails unexpectedly, and drops accounting', async () => {
