@@ -91,6 +91,8 @@ export class FeedSender {
       timeoutMs: config.timeoutMs,
       retries: config.retries,
       expectResponse: config.expectResponse,
+      // One session's Start, then its Stop: never both in flight (queue.ts).
+      orderKey: (event) => feedSessionId(event.session),
     });
     this.#socket = dgram.createSocket(isIP(config.address) === 6 ? 'udp6' : 'udp4');
   }

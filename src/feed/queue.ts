@@ -7,6 +7,11 @@
  *    (the newest events say who has an address now, which is what a web filter needs).
  *  - At most `window` requests are in flight: one RADIUS Identifier each (RFC 2865 §3: one
  *    octet, so at most 256 outstanding per socket).
+ *  - Items with the same `orderKey` (one session's Start and Stop) are never in flight
+ *    together: a receiver may handle concurrent requests in any order (FreeRADIUS's thread pool
+ *    wrote a Stop before its Start), and a Start retransmitted after its Stop would leave the
+ *    web filter mapping the address to a user who has gone. The queue waits for the earlier
+ *    one's answer (or failure) before sending the next, holding everything behind it.
  *  - A request not answered within its timeout is sent again, the same bytes and Identifier
  *    (RFC 5080 §2.2.1: a retransmission is identical), after timeoutMs, then 2×, 4× ... that
  *    (exponential backoff, RFC 5080 §2.2.1), capped at MAX_BACKOFF_MS, `retries` times; then
@@ -18,7 +23,7 @@ export const MAX_BACKOFF_MS = 60_000;
 /** Requests in flight to one receiver at once. */
 export const DEFAULT_WINDOW = 64;
 
-export interface FeedQueueOptions {
+export interface FeedQueueOptions<T = unknown> {
   /** Waiting requests kept at most; the oldest is dropped beyond it. */
   readonly queueLimit: number;
   /** Wait for the first answer, ms. */
@@ -28,6 +33,8 @@ export interface FeedQueueOptions {
   /** Whether the receiver answers at all; when it does not, a sent request is done. */
   readonly expectResponse: boolean;
   readonly window?: number;
+  /** Items with the same key are sent one after another, each after the previous was answered or failed. */
+  readonly orderKey?: (item: T) => string;
 }
 
 export interface FeedQueueCounters {
@@ -68,16 +75,35 @@ export function backoffMs(timeoutMs: number, attempts: number): number {
 
 export class FeedQueue<T> {
   readonly counters: FeedQueueCounters = { sent: 0, answered: 0, retried: 0, failed: 0, droppedQueueFull: 0, badResponses: 0 };
-  readonly #options: Required<FeedQueueOptions>;
+  readonly #options: Required<Omit<FeedQueueOptions<T>, 'orderKey'>>;
+  readonly #orderKey: ((item: T) => string) | null;
+  /** Keys of the items in flight, with how many (only with orderKey). */
+  readonly #keysInFlight = new Map<string, number>();
   /** Waiting items, oldest first, from #head on (a moving start instead of shift(): O(1)). */
   #waiting: T[] = [];
   #head = 0;
   readonly #inFlight = new Map<number, InFlight<T>>();
   #nextId = 0;
 
-  constructor(options: FeedQueueOptions) {
+  constructor(options: FeedQueueOptions<T>) {
     const window = Math.min(256, Math.max(1, options.window ?? DEFAULT_WINDOW));
-    this.#options = { ...options, window };
+    const { orderKey, ...rest } = options;
+    this.#options = { ...rest, window };
+    this.#orderKey = orderKey ?? null;
+  }
+
+  #keyIn(item: T): void {
+    if (this.#orderKey === null) return;
+    const k = this.#orderKey(item);
+    this.#keysInFlight.set(k, (this.#keysInFlight.get(k) ?? 0) + 1);
+  }
+
+  #keyOut(item: T): void {
+    if (this.#orderKey === null) return;
+    const k = this.#orderKey(item);
+    const n = (this.#keysInFlight.get(k) ?? 1) - 1;
+    if (n <= 0) this.#keysInFlight.delete(k);
+    else this.#keysInFlight.set(k, n);
   }
 
   /** Requests waiting to be sent. */
@@ -136,15 +162,18 @@ export class FeedQueue<T> {
   take(now: number, encode: (item: T, identifier: number) => Buffer): Transmission<T>[] {
     const out: Transmission<T>[] = [];
     while (this.waiting > 0 && this.#inFlight.size < this.#options.window) {
+      const item = this.#waiting[this.#head]!;
+      // Head of line: the next item waits while an earlier one of its session is in flight.
+      if (this.#orderKey !== null && this.#keysInFlight.has(this.#orderKey(item))) break;
       const identifier = this.#freeIdentifier();
       if (identifier < 0) break;
-      const item = this.#waiting[this.#head]!;
       this.#head++;
       const packet = encode(item, identifier);
       this.counters.sent++;
       out.push({ item, packet, retry: 0 });
       if (this.#options.expectResponse) {
         this.#inFlight.set(identifier, { item, packet, attempts: 1, deadline: now + backoffMs(this.#options.timeoutMs, 1) });
+        this.#keyIn(item);
       }
     }
     // Also when a backlog never quite empties (a receiver that answers, but slower than events
@@ -161,6 +190,7 @@ export class FeedQueue<T> {
       if (f.deadline > now) continue;
       if (f.attempts > this.#options.retries) {
         this.#inFlight.delete(identifier);
+        this.#keyOut(f.item);
         this.counters.failed++;
         failed.push(f.item);
         continue;
@@ -185,6 +215,7 @@ export class FeedQueue<T> {
       return null;
     }
     this.#inFlight.delete(identifier);
+    this.#keyOut(f.item);
     this.counters.answered++;
     return f.item;
   }
@@ -202,6 +233,7 @@ export class FeedQueue<T> {
     this.#waiting = [];
     this.#head = 0;
     this.#inFlight.clear();
+    this.#keysInFlight.clear();
     return n;
   }
 }

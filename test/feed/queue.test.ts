@@ -137,3 +137,47 @@ describe('FeedQueue memory', () => {
     expect(q.slots).toBeLessThan(2100);
   });
 });
+
+describe('FeedQueue order per session (orderKey)', () => {
+  /** Items are "<session>:<event>"; the session is the order key. */
+  const ordered = (): FeedQueue<string> =>
+    new FeedQueue<string>({ queueLimit: 100, timeoutMs: 1000, retries: 1, expectResponse: true, orderKey: (item) => item.split(':')[0]! });
+  const idOf = (t: { packet: Buffer }): number => Number(t.packet.toString().split(':')[0]);
+
+  it("sends a session's Stop only after its Start was answered, holding what queued behind it", () => {
+    const q = ordered();
+    q.push('s1:start');
+    q.push('s1:stop');
+    q.push('s2:start');
+    const first = q.take(0, encode);
+    expect(first.map((t) => t.item)).toEqual(['s1:start']); // s1:stop waits, and s2 behind it
+    expect(q.take(10, encode)).toEqual([]);
+    expect(q.answer(idOf(first[0]!), () => true)).toBe('s1:start');
+    expect(q.take(20, encode).map((t) => t.item)).toEqual(['s1:stop', 's2:start']);
+  });
+
+  it('a Start that fails after its retries releases the Stop behind it', () => {
+    const q = ordered();
+    q.push('s1:start');
+    q.push('s1:stop');
+    expect(q.take(0, encode).map((t) => t.item)).toEqual(['s1:start']);
+    expect(tick(q, 1000).resent).toEqual(['s1:start']); // the retransmission still holds the Stop
+    expect(q.take(1000, encode)).toEqual([]);
+    expect(tick(q, 3000).failed).toEqual(['s1:start']);
+    expect(q.take(3000, encode).map((t) => t.item)).toEqual(['s1:stop']);
+  });
+
+  it('different sessions are in flight together', () => {
+    const q = ordered();
+    for (const s of ['a', 'b', 'c']) q.push(`${s}:start`);
+    expect(q.take(0, encode).map((t) => t.item)).toEqual(['a:start', 'b:start', 'c:start']);
+    expect(q.inFlight).toBe(3);
+  });
+
+  it('without orderKey the window alone limits what is in flight (as before)', () => {
+    const q = new FeedQueue<string>({ queueLimit: 100, timeoutMs: 1000, retries: 1, expectResponse: true });
+    q.push('s1:start');
+    q.push('s1:stop');
+    expect(q.take(0, encode).map((t) => t.item)).toEqual(['s1:start', 's1:stop']);
+  });
+});
