@@ -45,7 +45,7 @@ import { parseMac } from './policy/mac.js';
  * slices. One commit per 64 rows cost no CPU per row that runs of 50–1,000-row batches could
  * tell apart (docs/benchmarks.md, "Latency an access point sees").
  */
-const DECISION_SLICE = 64;
+const WRITE_SLICE = 64;
 
 export function buildRadiusState(config: LanyardConfig): RadiusState {
   const clients = config.radius.clients;
@@ -155,7 +155,7 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
   const decisions = new BatchWriter<DecisionEvent>({
     flushIntervalMs: config.events.flushIntervalMs,
     batchSize: config.events.batchSize,
-    sliceSize: DECISION_SLICE,
+    sliceSize: WRITE_SLICE,
     maxQueued: config.events.batchSize * 100,
     write: (batch) => events.insertDecisions(batch),
     onError: (err, n) => storeError(err, n, 'decision events: will retry'),
@@ -163,7 +163,7 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
   const accounting = new BatchWriter<AccountingRecord>({
     flushIntervalMs: config.events.flushIntervalMs,
     batchSize: config.events.batchSize,
-    sliceSize: DECISION_SLICE,
+    sliceSize: WRITE_SLICE,
     maxQueued: config.events.batchSize * 100,
     write: (batch) => {
       const result = accountingStore.insertBatch(batch);

@@ -12,7 +12,7 @@ export interface CheckpointJob {
 }
 
 export type CheckpointReport =
-  | { readonly ok: true; readonly walPages: number; readonly checkpointed: number }
+  | { readonly ok: true; readonly walPages: number }
   | { readonly ok: false; readonly message: string };
 
 const job = workerData as CheckpointJob;
@@ -28,8 +28,8 @@ function checkpoint(): void {
     // backstop checkpoint (checkpointer.ts) then copies the little the last pass left and
     // restarts it. RESTART here would hold the writer off for the copy and an fsync (270 ms
     // seen), which is what this thread exists to avoid.
-    const [r] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
-    parentPort?.postMessage({ ok: true, walPages: r?.log ?? 0, checkpointed: r?.checkpointed ?? 0 } satisfies CheckpointReport);
+    const [r] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
+    parentPort?.postMessage({ ok: true, walPages: r?.log ?? 0 } satisfies CheckpointReport);
   } catch (e) {
     parentPort?.postMessage({ ok: false, message: (e as Error).message } satisfies CheckpointReport);
   }

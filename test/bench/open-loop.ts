@@ -185,8 +185,18 @@ async function openSockets(count: number, port: number): Promise<dgram.Socket[]>
   }
 }
 
-/** Runs one open-loop round against 127.0.0.1:port; bounded by seconds + 2 s + the timeout. */
-export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
+/** What both engines need before the clock starts: the checked options, sockets and packets. */
+interface Plan {
+  readonly timeoutMs: number;
+  readonly total: number;
+  /** Client sockets. */
+  readonly S: number;
+  readonly secret: Buffer;
+  readonly packets: Buffer[];
+  readonly authenticators: Buffer;
+}
+
+function plan(o: OpenLoopOptions): Plan {
   if (!(o.rate > 0) || !(o.seconds > 0)) throw new Error(`open loop: rate (${o.rate}) and seconds (${o.seconds}) must be positive`);
   if (o.requests.length === 0) throw new Error('open loop: no requests to send');
   const timeoutMs = o.timeoutMs ?? 1000;
@@ -196,7 +206,12 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const S = Math.max(o.sockets ?? 4, Math.ceil((2 * o.rate * timeoutMs) / 1000 / IDS_PER_SOCKET));
   if (S > MAX_SOCKETS) throw new Error(`open loop: ${o.rate}/s with a ${timeoutMs} ms timeout needs ${S} sockets; lower one of them`);
   const secret = Buffer.from(o.secret);
-  const { packets, authenticators } = buildPackets(o.requests, total, S, secret);
+  return { timeoutMs, total, S, secret, ...buildPackets(o.requests, total, S, secret) };
+}
+
+/** Runs one open-loop round against 127.0.0.1:port; bounded by seconds + 2 s + the timeout. */
+export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
+  const { timeoutMs, total, S, secret, packets, authenticators } = plan(o);
   const sockets = await openSockets(S, o.port);
 
   const sentAt = new Float64Array(total); // ns since t0
@@ -360,14 +375,7 @@ export function nativeGenerator(): string | null {
  * request (RFC 2865 §3), within the timeout, count as answered.
  */
 export async function runOpenLoopNative(o: OpenLoopOptions, binary: string): Promise<OpenLoopResult> {
-  if (!(o.rate > 0) || !(o.seconds > 0)) throw new Error(`open loop: rate (${o.rate}) and seconds (${o.seconds}) must be positive`);
-  if (o.requests.length === 0) throw new Error('open loop: no requests to send');
-  const timeoutMs = o.timeoutMs ?? 1000;
-  const total = Math.max(1, Math.round(o.rate * o.seconds));
-  const S = Math.max(o.sockets ?? 4, Math.ceil((2 * o.rate * timeoutMs) / 1000 / IDS_PER_SOCKET));
-  if (S > MAX_SOCKETS) throw new Error(`open loop: ${o.rate}/s with a ${timeoutMs} ms timeout needs ${S} sockets; lower one of them`);
-  const secret = Buffer.from(o.secret);
-  const { packets, authenticators } = buildPackets(o.requests, total, S, secret);
+  const { timeoutMs, S, secret, packets, authenticators } = plan(o);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lanyard-open-loop-'));
   try {
     const input = path.join(dir, 'packets');
@@ -381,7 +389,7 @@ export async function runOpenLoopNative(o: OpenLoopOptions, binary: string): Pro
     fs.writeFileSync(input, Buffer.concat(framed));
     // Bounded: the sends take `seconds` (plus any lag), then the receiver waits `timeoutMs`.
     const limitMs = o.seconds * 1000 + timeoutMs + 30_000;
-    const status = await new Promise<number | null>((resolve, reject) => {
+    await new Promise<void>((resolve, reject) => {
       const child = spawn(binary, [input, String(o.port), String(o.rate), String(S), String(timeoutMs), output], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -390,10 +398,9 @@ export async function runOpenLoopNative(o: OpenLoopOptions, binary: string): Pro
       child.on('close', (code) => {
         clearTimeout(timer);
         if (code !== 0) reject(new Error(`open loop: ${binary} exited ${code}: ${stderr.trim()}`));
-        else resolve(code);
+        else resolve();
       });
     });
-    void status;
 
     const r = fs.readFileSync(output);
     const requests = r.readUInt32LE(0);

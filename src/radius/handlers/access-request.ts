@@ -39,13 +39,6 @@ const MATCHED = 1;
 /** The recovered User-Password (RFC 2865 §5.2: at most 128 octets), reused by every request. */
 const CLEAR = Buffer.alloc(128);
 
-/** Whether bytes [aStart, aEnd) of `a` equal bytes [bStart, bEnd) of `b` (no views made). */
-function sameBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
-  if (aEnd - aStart !== bEnd - bStart) return false;
-  for (let i = 0; i < aEnd - aStart; i++) if (a[aStart + i] !== b[bStart + i]) return false;
-  return true;
-}
-
 /**
  * Checks the password a MAB request carries. Vendors send the MAC as the password (in the
  * same or another MAC format) or repeat the User-Name; anything else is a wrong password.
@@ -69,7 +62,7 @@ function checkPassword(ex: Exchange, mac: number, userNameOffset: number): numbe
     // RFC 2865 §5.2: hidden with MD5(secret + Request Authenticator); recovered into CLEAR.
     const n = unhidePasswordAt(buf, pap, valueEnd(buf, pap) - pap, secret, CLEAR);
     if (n < 0) return PAP;
-    const matched = parseMacBytes(CLEAR, 0, n) === mac || sameBytes(CLEAR, 0, n, buf, userNameOffset, userNameEnd);
+    const matched = parseMacBytes(CLEAR, 0, n) === mac || CLEAR.compare(buf, userNameOffset, userNameEnd, 0, n) === 0;
     CLEAR.fill(0, 0, n); // no password lingers in module memory
     return matched ? PAP | MATCHED : PAP;
   }
