@@ -9,7 +9,7 @@ import type { LatencyHistogram } from '../metrics/histogram.js';
 import type { Policy } from '../policy/model.js';
 import type { DecisionEvent } from '../store/types.js';
 import type { DropCause, DropCounters } from './drops.js';
-import type { DuplicateCache, DuplicateEntry } from './duplicates.js';
+import type { DuplicateCache } from './duplicates.js';
 import type { LoadGuard } from './load.js';
 import type { NasRegistry } from './nas-registry.js';
 import type { AccountingRecord } from './handlers/accounting-request.js';
@@ -25,8 +25,8 @@ export interface Exchange {
   readonly receivedAt: number;
   nas: NasClientConfig | null;
   nasIndex: number;
-  /** The duplicate-cache entry once the request has been recorded there. */
-  dupEntry: DuplicateEntry | null;
+  /** The duplicate-cache handle once the request has been recorded there (DuplicateCache.check). */
+  dupEntry: number | null;
 }
 
 /** Counters the listener and /metrics read. */

@@ -7,6 +7,7 @@
 import { check, verifyMessageAuthenticator, verifyRequestAuthenticator } from '../protocols/radius/index.js';
 import { Code } from '../protocols/radius/constants.js';
 import type { DropCause } from './drops.js';
+import { DUP_ANSWERED, DUP_IN_PROGRESS } from './duplicates.js';
 import type { Exchange, RadiusRuntime, Service, Step, StepResult } from './exchange.js';
 import { handleAccessRequest, rejectForInternalError } from './handlers/access-request.js';
 import { handleAccountingRequest } from './handlers/accounting-request.js';
@@ -99,13 +100,13 @@ const duplicate: Step = {
     // RFC 5997 §3: Status-Server is not subject to duplicate detection; each one is answered.
     if (ex.buf[0] === Code.StatusServer) return null;
     const dup = rt.duplicates;
-    const entry = dup.check(dup.key(ex.service, ex.address, ex.port, ex.buf[1]!), ex.buf, rt.now());
-    if (entry === null) return 'duplicate-in-progress';
-    if (entry.reply !== null) {
+    const handle = dup.check(dup.key(ex.service, ex.address, ex.port, ex.buf[1]!), ex.buf, rt.now());
+    if (handle === DUP_IN_PROGRESS) return 'duplicate-in-progress';
+    if (handle === DUP_ANSWERED) {
       rt.counters.duplicatesResent++;
-      return entry.reply; // RFC 5080 §2.2.2: same reply, decision not taken twice
+      return dup.resend!; // RFC 5080 §2.2.2: same reply, decision not taken twice
     }
-    ex.dupEntry = entry;
+    ex.dupEntry = handle;
     return null;
   },
 };

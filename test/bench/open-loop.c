@@ -40,6 +40,13 @@ static int64_t now_ns(void) {
   return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
+/* The kernel stamps received datagrams with CLOCK_REALTIME (SO_TIMESTAMPNS, socket(7)). */
+static int64_t wall_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
 static void die(const char *what) {
   perror(what);
   exit(2);
@@ -48,6 +55,7 @@ static void die(const char *what) {
 struct reply {
   uint32_t index;
   int64_t rtt;
+  int64_t rtt_kernel;
   uint16_t length;
   uint8_t *bytes;
 };
@@ -55,6 +63,7 @@ struct reply {
 static int nsockets;
 static int *fds;
 static int64_t *sent_at;            /* per request, 0 = not yet sent */
+static int64_t *sent_wall;          /* per request, CLOCK_REALTIME just before send() */
 static _Atomic int32_t *outstanding; /* per (socket, Identifier): request index or -1 */
 static struct reply *replies;
 static uint32_t nreplies, unmatched;
@@ -72,6 +81,10 @@ static void *receiver(void *arg) {
   }
   struct epoll_event events[256];
   uint8_t buf[MAX_DATAGRAM];
+  union {
+    char space[CMSG_SPACE(sizeof(struct timespec))];
+    struct cmsghdr align;
+  } control;
   for (;;) {
     if (atomic_load(&sending_done) && now_ns() > atomic_load(&receive_until)) break;
     int n = epoll_wait(ep, events, 256, 5);
@@ -79,9 +92,19 @@ static void *receiver(void *arg) {
     for (int e = 0; e < n; e++) {
       int s = (int)events[e].data.u32;
       for (;;) {
-        ssize_t len = recv(fds[s], buf, sizeof buf, 0);
+        struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space, .msg_controllen = sizeof control.space};
+        ssize_t len = recvmsg(fds[s], &msg, 0);
         if (len < 0) break; /* EAGAIN: this socket is drained */
         int64_t t = now_ns();
+        int64_t kernel_at = -1;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+          if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(c), sizeof ts);
+            kernel_at = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+          }
+        }
         if (len < 20) {
           unmatched++;
           continue;
@@ -94,6 +117,7 @@ static void *receiver(void *arg) {
         struct reply *r = &replies[nreplies++];
         r->index = (uint32_t)i;
         r->rtt = t - sent_at[i];
+        r->rtt_kernel = kernel_at < 0 ? -1 : kernel_at - sent_wall[i];
         r->length = (uint16_t)len;
         r->bytes = malloc((size_t)len);
         if (r->bytes == NULL) die("malloc");
@@ -132,10 +156,11 @@ int main(int argc, char **argv) {
   uint16_t *lengths = calloc(total, sizeof *lengths);
   int64_t *lag = calloc(total, sizeof *lag);
   sent_at = calloc(total, sizeof *sent_at);
+  sent_wall = calloc(total, sizeof *sent_wall);
   replies = calloc(total, sizeof *replies);
   outstanding = malloc(sizeof *outstanding * (size_t)nsockets * 256);
   fds = calloc((size_t)nsockets, sizeof *fds);
-  if (!packets || !lengths || !lag || !sent_at || !replies || !outstanding || !fds) die("calloc");
+  if (!packets || !lengths || !lag || !sent_at || !sent_wall || !replies || !outstanding || !fds) die("calloc");
   long off = 0;
   for (uint32_t i = 0; i < total; i++) {
     lengths[i] = (uint16_t)((data[off] << 8) | data[off + 1]);
@@ -153,6 +178,8 @@ int main(int argc, char **argv) {
     if (fds[s] < 0) die("socket");
     int buf = 1 << 20;
     setsockopt(fds[s], SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+    int on = 1;
+    if (setsockopt(fds[s], SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) < 0) die("SO_TIMESTAMPNS");
     if (bind(fds[s], (struct sockaddr *)&local, sizeof local) < 0) die("bind");
     if (connect(fds[s], (struct sockaddr *)&server, sizeof server) < 0) die("connect");
   }
@@ -175,6 +202,7 @@ int main(int argc, char **argv) {
     int s = (int)(i % (uint32_t)nsockets);
     int64_t t = now_ns();
     sent_at[i] = t;
+    sent_wall[i] = wall_ns();
     lag[i] = t - due;
     /* Published after sent_at: the receiver reads sent_at only through this slot. */
     atomic_store(&outstanding[s * 256 + packets[i][1]], (int32_t)i);
@@ -200,6 +228,7 @@ int main(int argc, char **argv) {
   for (uint32_t r = 0; r < nreplies; r++) {
     fwrite(&replies[r].index, 4, 1, out);
     fwrite(&replies[r].rtt, 8, 1, out);
+    fwrite(&replies[r].rtt_kernel, 8, 1, out);
     fwrite(&replies[r].length, 2, 1, out);
     fwrite(replies[r].bytes, 1, replies[r].length, out);
   }

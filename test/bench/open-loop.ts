@@ -93,6 +93,11 @@ export interface OpenLoopResult {
   readonly sendErrors: number;
   /** Round trip of answered requests, µs: send to reply read. */
   readonly rttUs: Percentiles;
+  /**
+   * Round trip to the kernel's receive timestamp of the reply (SO_TIMESTAMPNS), µs: leaves out
+   * the time the reply waited for the generator's own receiving thread. C engine only.
+   */
+  readonly rttKernelUs?: Percentiles;
   /** How far behind its schedule each request was sent, µs (the generator's own lag). */
   readonly sendLagUs: Percentiles;
   /** This process's CPU (user + system) from the first send until the last reply or timeout, µs. */
@@ -412,6 +417,8 @@ export async function runOpenLoopNative(o: OpenLoopOptions, binary: string): Pro
     const lag = new Float64Array(requests);
     for (let i = 0; i < requests; i++, at += 8) lag[i] = Number(r.readBigInt64LE(at)) / 1000;
     const rtt = new Float64Array(requests);
+    const rttKernel = new Float64Array(requests);
+    let stamped = 0;
     const codes = new Uint8Array(requests);
     let answered = 0;
     let accepted = 0;
@@ -421,9 +428,10 @@ export async function runOpenLoopNative(o: OpenLoopOptions, binary: string): Pro
     for (let k = 0; k < replies; k++) {
       const i = r.readUInt32LE(at);
       const ns = Number(r.readBigInt64LE(at + 4));
-      const length = r.readUInt16LE(at + 12);
-      const msg = r.subarray(at + 14, at + 14 + length);
-      at += 14 + length;
+      const kernelNs = Number(r.readBigInt64LE(at + 12));
+      const length = r.readUInt16LE(at + 20);
+      const msg = r.subarray(at + 22, at + 22 + length);
+      at += 22 + length;
       const auth = authenticators.subarray(i * AUTHENTICATOR_LENGTH, (i + 1) * AUTHENTICATOR_LENGTH);
       const valid = (msg[0] === Code.AccessAccept || msg[0] === Code.AccessReject) && verifyResponseAuthenticator(msg, auth, secret); // RFC 2865 §3
       if (!valid) {
@@ -435,6 +443,7 @@ export async function runOpenLoopNative(o: OpenLoopOptions, binary: string): Pro
         continue;
       }
       rtt[answered++] = ns / 1000;
+      if (kernelNs >= 0) rttKernel[stamped++] = kernelNs / 1000;
       codes[i] = msg[0]!;
       if (msg[0] === Code.AccessAccept) accepted++;
       const want = o.requests[i % o.requests.length]!.expect;
@@ -456,6 +465,7 @@ export async function runOpenLoopNative(o: OpenLoopOptions, binary: string): Pro
       invalid,
       sendErrors,
       rttUs: percentiles(rtt.subarray(0, answered)),
+      ...(stamped > 0 ? { rttKernelUs: percentiles(rttKernel.subarray(0, stamped)) } : {}),
       sendLagUs: percentiles(lag),
       cpuUs,
       codes,

@@ -16,10 +16,12 @@
  * BENCH_LATENCY auto|hook|inprocess|both (auto), BENCH_LANYARD_MAIN (dist/src/main.js).
  *
  * After the radclient rounds, an open-loop phase (test/bench/open-loop.ts) offers both servers
- * the same fixed rate, BENCH_OPEN_LOOP_PCT (80) % of Lanyard's median requests/s, for
- * BENCH_OPEN_LOOP_SECONDS (5) per round, BENCH_OPEN_LOOP_ROUNDS (3) rounds each alternating,
- * and reports the round trip the client sees; BENCH_OPEN_LOOP_PCT=0 skips it, and
- * BENCH_OPEN_LOOP_RATE=<requests/s> offers that rate instead (to compare builds at one load).
+ * the same fixed rates in turn, BENCH_OPEN_LOOP_PCT (80,50,25,10) % of Lanyard's median
+ * requests/s, for BENCH_OPEN_LOOP_SECONDS (5) per round, BENCH_OPEN_LOOP_ROUNDS (3) rounds each
+ * alternating, and reports the round trip the client sees: the whole table at the first rate,
+ * one line per server at each rate. BENCH_OPEN_LOOP_PCT=0 skips it, and
+ * BENCH_OPEN_LOOP_RATE=<requests/s>[,...] offers those rates instead (to compare builds at the
+ * same loads).
  */
 import { SERVE_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { spawnSync } from 'node:child_process';
@@ -55,8 +57,8 @@ import {
   type RadclientResult,
   type Server,
 } from './freeradius.js';
-import { MAX_SOCKETS, nativeGenerator, runOpenLoop, runOpenLoopNative, type MabRequestSpec, type OpenLoopOptions, type OpenLoopResult } from './open-loop.js';
-import { fmt, median, procCpuUs, ratioOfMedians, summary, udpCounters, machineCpuUs, type LatencyPercentiles, envNumber } from './stats.js';
+import { MAX_SOCKETS, nativeGenerator, runOpenLoop, runOpenLoopNative, type MabRequestSpec, type OpenLoopOptions, type OpenLoopResult, type Percentiles } from './open-loop.js';
+import { fmt, median, procCpuUs, ratioOfMedians, summary, udpCounters, machineCpuUs, type LatencyPercentiles, envList, envNumber } from './stats.js';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const envNum = (name: string, dflt: number): number => envNumber(name, dflt, true);
@@ -67,10 +69,16 @@ const REPEAT = Math.max(1, envNum('BENCH_REPEAT', QUICK ? 5 : 50));
 const PARALLEL = Math.max(1, envNum('BENCH_PARALLEL', 128));
 const UNKNOWN_PCT = Math.min(100, envNum('BENCH_UNKNOWN_PCT', 10));
 const LATENCY_MODE = process.env.BENCH_LATENCY ?? 'auto';
-/** Open-loop phase: offered rate as a percentage of Lanyard's median requests/s (0 = skip), seconds per round, rounds per server. */
-const OPEN_PCT = envNumber('BENCH_OPEN_LOOP_PCT', 80);
-/** A fixed offered rate (requests/s) instead of a percentage, to compare builds at the same load. */
-const OPEN_RATE = envNumber('BENCH_OPEN_LOOP_RATE', 0);
+/**
+ * Open-loop phase: offered rates as percentages of Lanyard's median requests/s, comma-separated
+ * (0 = skip). The first is the target's load and gets the full table; every rate gets a line
+ * of the sweep, which shows up to which load each server keeps its tail short.
+ */
+const OPEN_PCTS = envList('BENCH_OPEN_LOOP_PCT', [80, 50, 25, 10]);
+const OPEN_PCT = OPEN_PCTS[0] ?? 0;
+/** Fixed offered rates (requests/s, comma-separated) instead of percentages, to compare builds at the same loads. */
+const OPEN_RATES = envList('BENCH_OPEN_LOOP_RATE', []);
+const OPEN_RATE = OPEN_RATES[0] ?? 0;
 /**
  * The open loop's sender and receiver: open-loop.c compiled with the system's cc (a few µs of
  * CPU per request), unless BENCH_OPEN_LOOP_CLIENT=node or there is no compiler; the Node loop
@@ -147,6 +155,8 @@ interface StatsLine {
 /** One open-loop round against one server. */
 interface OpenRound {
   readonly r: OpenLoopResult;
+  /** Hypervisor steal during the round, in cores (machine-wide). */
+  readonly stealCores: number;
   readonly serverCpuUsPerReq: number;
   /** Lanyard's own decision latency over the same round (SIGUSR2 stats), or null. */
   readonly inProcess: StatsLine['latencyUs'] | null;
@@ -157,6 +167,44 @@ interface OpenRound {
 }
 
 const sumDrops = (s: StatsLine | null): number => (s?.drops === undefined ? NaN : Object.values(s.drops).reduce((a, b) => a + (typeof b === 'number' ? b : 0), 0));
+
+/**
+ * The open-loop sweep, one line per server and offered rate: medians over the rounds of the
+ * round trip to the reply's kernel receive timestamp (the generator's own scheduling left out),
+ * so the two servers can be read side by side at each load.
+ */
+function sweepTable(sweep: readonly { rate: number; fr: OpenRound[]; ly: OpenRound[] }[], rounds: string): string[] {
+  const m = (rs: OpenRound[], f: (o: OpenRound) => number): number => median(rs.map(f));
+  const stamp = (o: OpenRound): Percentiles => o.r.rttKernelUs ?? o.r.rttUs;
+  const head = ['offered/s', 'server', 'p50 µs', 'p99 µs', 'p99.9 µs', 'max µs', 'lost', 'CPU µs/req', 'in-proc p99', 'steal cores'];
+  const widths = [10, 11, 8, 9, 10, 10, 7, 11, 12, 11];
+  const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' ').trimEnd();
+  const out = [
+    `open-loop sweep: medians over ${rounds} round(s) per rate; round trip to the reply's kernel receive timestamp (SO_TIMESTAMPNS); lost = per round`,
+    line(head),
+  ];
+  for (const p of sweep) {
+    for (const [name, rs] of [['FreeRADIUS', p.fr], ['Lanyard', p.ly]] as const) {
+      if (rs.length === 0) continue;
+      const inProc = rs.every((o) => o.inProcess !== null) ? fmt(m(rs, (o) => o.inProcess!.p99)) : '—';
+      out.push(
+        line([
+          name === 'FreeRADIUS' ? fmt(p.rate) : '',
+          name,
+          fmt(m(rs, (o) => stamp(o).p50)),
+          fmt(m(rs, (o) => stamp(o).p99)),
+          fmt(m(rs, (o) => stamp(o).p999)),
+          fmt(m(rs, (o) => stamp(o).max)),
+          fmt(m(rs, (o) => o.r.lost)),
+          fmt(m(rs, (o) => o.serverCpuUsPerReq), 1),
+          inProc,
+          fmt(m(rs, (o) => o.stealCores), 2),
+        ]),
+      );
+    }
+  }
+  return out;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Lanyard's SIGUSR2 stats hook
@@ -464,22 +512,27 @@ async function main(): Promise<void> {
     const frThreads = Number(/^Threads:\s*(\d+)/m.exec(readFileSync(`/proc/${fr.pid}/status`, 'utf8'))?.[1] ?? NaN);
 
     // ---- Open loop: both servers offered the same fixed rate; round trips as the client sees them
-    const openRate = OPEN_RATE > 0 ? Math.round(OPEN_RATE) : Math.round((OPEN_PCT / 100) * median(lyRounds.map((r) => r.rps)));
-    const frOpen: OpenRound[] = [];
-    const lyOpen: OpenRound[] = [];
+    const openRates = (OPEN_RATES.length > 0 ? OPEN_RATES : OPEN_PCTS.map((pct) => (pct / 100) * median(lyRounds.map((r) => r.rps))))
+      .map((r) => Math.round(r))
+      .filter((r) => r > 0);
+    const openRate = openRates[0] ?? 0;
+    /** Per offered rate, in openRates' order: the rounds of each server. */
+    const sweep: { rate: number; fr: OpenRound[]; ly: OpenRound[] }[] = openRates.map((rate) => ({ rate, fr: [], ly: [] }));
+    const frOpen: OpenRound[] = sweep[0]?.fr ?? [];
+    const lyOpen: OpenRound[] = sweep[0]?.ly ?? [];
     if (openRate > 0) {
       // The generator runs in this process: with BENCH_PIN it goes where radclient went.
       if (CLIENT_CPUS !== null) spawnSync('taskset', ['-a', '-p', '-c', CLIENT_CPUS, String(process.pid)], { stdio: 'ignore', timeout: 10_000 });
-      const open = (port: number, seconds: number): Promise<OpenLoopResult> => {
-        const o: OpenLoopOptions = { port, secret: SECRET, requests: openSpecs, rate: openRate, seconds, timeoutMs: OPEN_TIMEOUT_MS };
+      const open = (port: number, rate: number, seconds: number): Promise<OpenLoopResult> => {
+        const o: OpenLoopOptions = { port, secret: SECRET, requests: openSpecs, rate, seconds, timeoutMs: OPEN_TIMEOUT_MS };
         return NATIVE_GENERATOR !== null ? runOpenLoopNative(o, NATIVE_GENERATOR) : runOpenLoop(o);
       };
-      const openRound = async (s: Server, port: number, withHook: boolean): Promise<OpenRound> => {
+      const openRound = async (s: Server, port: number, rate: number, withHook: boolean): Promise<OpenRound> => {
         const before = withHook ? await lanyardStats(s) : null; // also starts a new histogram interval
         const udp0 = udpCounters();
         const m0 = machineCpuUs();
         const cpu0 = procCpuUs(s.pid);
-        const r = await open(port, OPEN_SECONDS);
+        const r = await open(port, rate, OPEN_SECONDS);
         await sleep(SETTLE_MS);
         const cpu = procCpuUs(s.pid) - cpu0;
         const m1 = machineCpuUs();
@@ -490,6 +543,7 @@ async function main(): Promise<void> {
         const wallUs = OPEN_SECONDS * 1e6 + OPEN_TIMEOUT_MS * 1e3 + SETTLE_MS * 1e3;
         return {
           r,
+          stealCores: (m1.steal - m0.steal) / wallUs,
           serverCpuUsPerReq: cpu / Math.max(1, r.answered),
           inProcess: st?.latencyUs ?? null,
           serverDrops: st === null ? NaN : sumDrops(st) - sumDrops(before),
@@ -497,15 +551,17 @@ async function main(): Promise<void> {
           otherCores: Math.max(0, m1.busy - m0.busy - cpu - r.cpuUs) / wallUs,
         };
       };
-      process.stderr.write(`bench:radius: open loop at ${fmt(openRate)} requests/s (${OPEN_RATE > 0 ? 'BENCH_OPEN_LOOP_RATE' : `${OPEN_PCT} % of Lanyard's median`}), ${OPEN_ROUNDS} × ${OPEN_SECONDS} s each, after a 1 s warm-up each\n`);
-      await open(frAuth, 1);
-      await open(lyAuth, 1);
-      for (let n = 1; n <= OPEN_ROUNDS; n++) {
-        const a = await openRound(fr, frAuth, false);
-        const b = await openRound(ly, lyAuth, useHook);
-        frOpen.push(a);
-        lyOpen.push(b);
-        process.stderr.write(`bench:radius: open-loop round ${n}/${OPEN_ROUNDS}: RTT p99 FreeRADIUS ${fmt(a.r.rttUs.p99)} µs, Lanyard ${fmt(b.r.rttUs.p99)} µs\n`);
+      for (const point of sweep) {
+        process.stderr.write(`bench:radius: open loop at ${fmt(point.rate)} requests/s, ${OPEN_ROUNDS} × ${OPEN_SECONDS} s each, after a 1 s warm-up each\n`);
+        await open(frAuth, point.rate, 1);
+        await open(lyAuth, point.rate, 1);
+        for (let n = 1; n <= OPEN_ROUNDS; n++) {
+          const a = await openRound(fr, frAuth, point.rate, false);
+          const b = await openRound(ly, lyAuth, point.rate, useHook);
+          point.fr.push(a);
+          point.ly.push(b);
+          process.stderr.write(`bench:radius: open-loop round ${n}/${OPEN_ROUNDS}: RTT p99 FreeRADIUS ${fmt(a.r.rttUs.p99)} µs, Lanyard ${fmt(b.r.rttUs.p99)} µs\n`);
+        }
       }
     }
     await ly.stop(10_000);
@@ -585,6 +641,9 @@ async function main(): Promise<void> {
             row('client round trip p99 (µs)', openCol(frOpen, (o) => o.r.rttUs.p99), openCol(lyOpen, (o) => o.r.rttUs.p99)),
             row('client round trip p99.9 (µs)', openCol(frOpen, (o) => o.r.rttUs.p999), openCol(lyOpen, (o) => o.r.rttUs.p999)),
             row('client round trip max (µs)', openCol(frOpen, (o) => o.r.rttUs.max), openCol(lyOpen, (o) => o.r.rttUs.max)),
+            row('  to kernel stamp p50 (µs)', openCol(frOpen, (o) => o.r.rttKernelUs?.p50 ?? NaN), openCol(lyOpen, (o) => o.r.rttKernelUs?.p50 ?? NaN)),
+            row('  to kernel stamp p99 (µs)', openCol(frOpen, (o) => o.r.rttKernelUs?.p99 ?? NaN), openCol(lyOpen, (o) => o.r.rttKernelUs?.p99 ?? NaN)),
+            row('  to kernel stamp p99.9 (µs)', openCol(frOpen, (o) => o.r.rttKernelUs?.p999 ?? NaN), openCol(lyOpen, (o) => o.r.rttKernelUs?.p999 ?? NaN)),
             row('  in-process p50 (µs)', '— (no histogram)', inProc((l) => l.p50)),
             row('  in-process p99 (µs)', '—', inProc((l) => l.p99)),
             row('  in-process p99.9 (µs)', '—', inProc((l) => l.p999)),
@@ -592,12 +651,15 @@ async function main(): Promise<void> {
             row('generator send lag p99 (µs)', openCol(frOpen, (o) => o.r.sendLagUs.p99), openCol(lyOpen, (o) => o.r.sendLagUs.p99)),
             row('generator CPU µs per request', openCol(frOpen, (o) => o.r.cpuUs / Math.max(1, o.r.sent), 2), openCol(lyOpen, (o) => o.r.cpuUs / Math.max(1, o.r.sent), 2)),
             row('other processes, CPU cores', openCol(frOpen, (o) => o.otherCores, 2), openCol(lyOpen, (o) => o.otherCores, 2)),
+            row('hypervisor steal, cores', openCol(frOpen, (o) => o.stealCores, 2), openCol(lyOpen, (o) => o.stealCores, 2)),
             `ratio Lanyard/FreeRADIUS at ${fmt(openRate)} requests/s: client round trip p50 ${openRatio((r) => r.rttUs.p50)}, p99 ${openRatio((r) => r.rttUs.p99)}, ` +
               `p99.9 ${openRatio((r) => r.rttUs.p999)}, max ${openRatio((r) => r.rttUs.max)} (lower is better)`,
             `open-loop rounds, sent/answered/lost/late/invalid/wrong answer: FreeRADIUS ${openPerRound(frOpen)} | Lanyard ${openPerRound(lyOpen)}`,
             `open-loop rounds, kernel UDP receive-buffer drops: FreeRADIUS ${frOpen.map((o) => fmt(o.rcvbufErrors)).join(' ')} | Lanyard ${lyOpen.map((o) => fmt(o.rcvbufErrors)).join(' ')}` +
               (useHook ? `; Lanyard's own drop counters: ${lyOpen.map((o) => fmt(o.serverDrops)).join(' ')}` : ''),
-            ...([...frOpen, ...lyOpen].some((o) => o.r.unexpected > 0) ? ['WARNING: a server answered open-loop requests with the wrong code (Accept for Reject or the reverse)'] : []),
+            ...(sweep.some((p) => [...p.fr, ...p.ly].some((o) => o.r.unexpected > 0)) ? ['WARNING: a server answered open-loop requests with the wrong code (Accept for Reject or the reverse)'] : []),
+            '',
+            ...sweepTable(sweep, fmt(OPEN_ROUNDS)),
           ];
     const out = [
       `Lanyard vs FreeRADIUS — MAB Access-Requests on 127.0.0.1, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${QUICK ? ' — QUICK smoke run, not a measurement' : ''}`,

@@ -76,6 +76,17 @@ export function machineCpuUs(): { busy: number; steal: number } {
  * A non-negative number from the environment (BENCH_* options), or `dflt` when unset or empty;
  * anything else stops the benchmark with the variable's name. `integer`: whole numbers only.
  */
+/** A comma-separated list of non-negative numbers from the environment ("80,50,25"), or `dflt`. */
+export function envList(name: string, dflt: readonly number[]): number[] {
+  const v = process.env[name];
+  if (v === undefined || v.trim() === '') return [...dflt];
+  return v.split(',').map((part) => {
+    const n = Number(part.trim());
+    if (part.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`${name} must be non-negative numbers separated by commas, got "${v}"`);
+    return n;
+  });
+}
+
 export function envNumber(name: string, dflt: number, integer = false): number {
   const v = process.env[name];
   if (v === undefined || v === '') return dflt;
