@@ -10,7 +10,8 @@ import { recordAdminAction } from './audit/log.js';
 import { LanyardError, isStoreBusy } from './errors.js';
 import { SqlitePeopleRepository } from './store/people.js';
 import { SqliteTokenRepository } from './store/tokens.js';
-import { BatchWriter } from './audit/writer.js';
+import { BatchWriter, type BatchWriterOptions, type RecordWriter } from './audit/writer.js';
+import { DecisionWriter } from './audit/decision-writer.js';
 import { readChains } from './audit/chain.js';
 import { alertEntry, appendAuditEntries, type AuditEntry } from './audit/log.js';
 import { schedulePurge } from './audit/retention.js';
@@ -152,14 +153,25 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
   cache.loadFrom(devices);
   const cacheMs = lap();
 
-  const decisions = new BatchWriter<DecisionEvent>({
+  const decisionBatches: BatchWriterOptions<DecisionEvent> = {
     flushIntervalMs: config.events.flushIntervalMs,
     batchSize: config.events.batchSize,
     sliceSize: DECISION_SLICE,
     maxQueued: config.events.batchSize * 100,
     write: (batch) => events.insertDecisions(batch),
     onError: (err, n) => storeError(err, n, 'decision events: will retry'),
-  });
+  };
+  // Decisions are appended on the audit thread (audit/decision-writer.ts), off the event loop
+  // every datagram waits for; on the event loop for an in-memory store, or if the thread dies.
+  // Accounting stays here: its responses wait for its commit.
+  const decisions: RecordWriter<DecisionEvent> & { close(): void | Promise<void> } =
+    DecisionWriter.start(db, {
+      flushIntervalMs: config.events.flushIntervalMs,
+      slice: DECISION_SLICE,
+      maxQueued: decisionBatches.maxQueued,
+      fallback: decisionBatches,
+      log,
+    }) ?? new BatchWriter<DecisionEvent>(decisionBatches);
   const accounting = new BatchWriter<AccountingRecord>({
     flushIntervalMs: config.events.flushIntervalMs,
     batchSize: config.events.batchSize,
@@ -266,7 +278,7 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     await auth.close();
     await acct.close();
     await feed?.close();
-    decisions.close();
+    await decisions.close();
     accounting.close();
     auditRows.close();
     db.close();
@@ -329,8 +341,9 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     await acct.close();
     await dhcp?.close();
     // Flushing settles every waiting accounting request (their responses are unsendable now;
-    // the NAS retransmits to the next instance).
-    decisions.close();
+    // the NAS retransmits to the next instance). The audit thread drains and ends before the
+    // checkpointer's last pass and before the connection closes.
+    await decisions.close();
     accounting.close();
     auditRows.close();
     // After the last accounting batch. The queues live in memory: what is still waiting is lost.
