@@ -164,21 +164,24 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
   // Decisions are appended on the audit thread (audit/decision-writer.ts), off the event loop
   // every datagram waits for; on the event loop for an in-memory store, or if the thread dies.
   // Accounting stays here: its responses wait for its commit.
+  const decisionThread = DecisionWriter.start(db, {
+    flushIntervalMs: config.events.flushIntervalMs,
+    slice: DECISION_SLICE,
+    maxQueued: decisionBatches.maxQueued,
+    fallback: decisionBatches,
+    log,
+  });
   const decisions: RecordWriter<DecisionEvent> & { close(): void | Promise<void> } =
-    DecisionWriter.start(db, {
-      flushIntervalMs: config.events.flushIntervalMs,
-      slice: DECISION_SLICE,
-      maxQueued: decisionBatches.maxQueued,
-      fallback: decisionBatches,
-      log,
-    }) ?? new BatchWriter<DecisionEvent>(decisionBatches);
+    decisionThread ?? new BatchWriter<DecisionEvent>(decisionBatches);
+  /** The event loop's batched writes wait for the audit thread's batch, not fail against it. */
+  const exclusive = <R>(write: () => R): R => (decisionThread === null ? write() : decisionThread.exclusive(write));
   const accounting = new BatchWriter<AccountingRecord>({
     flushIntervalMs: config.events.flushIntervalMs,
     batchSize: config.events.batchSize,
     sliceSize: DECISION_SLICE,
     maxQueued: config.events.batchSize * 100,
     write: (batch) => {
-      const result = accountingStore.insertBatch(batch);
+      const result = exclusive(() => accountingStore.insertBatch(batch));
       feed?.accountingRecords(batch); // committed: addresses from Interim-Updates release held starts
       return result;
     },
@@ -190,7 +193,7 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     flushIntervalMs: config.events.flushIntervalMs,
     batchSize: config.events.batchSize,
     maxQueued: config.events.batchSize * 100,
-    write: (batch) => void appendAuditEntries(db, batch),
+    write: (batch) => void exclusive(() => appendAuditEntries(db, batch)),
     onError: (err, n) => storeError(err, n, 'audit rows: will retry'),
   });
 

@@ -11,7 +11,7 @@ import type { DecisionEvent } from '../store/types.js';
 import { BACKSTOP_CHECKPOINT_PAGES } from '../store/checkpointer.js';
 import { WAL_CHECKPOINT_PAGES } from '../store/db.js';
 import { appendDecisions } from './log.js';
-import { BUSY, COMMITTED, DEAD, DecisionRing, FAILED, HEAD, IDLE, LAG_MS, PUBLISHED, REQUEST, STATE, STOP, TAIL } from './decision-ring.js';
+import { BUSY, COMMITTED, DEAD, DecisionRing, FAILED, HEAD, IDLE, LAG_MS, LOCK, LOCK_LOOP, LOCK_THREAD, PUBLISHED, REQUEST, STATE, STOP, TAIL } from './decision-ring.js';
 
 export interface DecisionThreadJob {
   readonly file: string;
@@ -31,7 +31,12 @@ export interface DecisionThreadReport {
   readonly records: number;
 }
 
+/** The longest this thread waits for another process's write lock in one attempt. */
+const STORE_WAIT_MS = 100;
+
 const job = workerData as DecisionThreadJob;
+/** Waits end at least every second, so a stop is never missed for long whatever the interval. */
+const idleMs = Math.min(job.flushIntervalMs, 1000);
 const ring = new DecisionRing(job.ring);
 const h = ring.header;
 
@@ -40,7 +45,11 @@ function run(): void {
   // settings as openDatabase (store/db.ts) and the checkpointer's backstop.
   const db = new Database(job.file, { fileMustExist: true });
   try {
-    db.pragma('busy_timeout = 5000');
+    // Another process's lock (a CLI import) is waited for here, off the event loop, but only
+    // briefly: a failed batch is retried after flushIntervalMs anyway, and a flush() blocking
+    // the event loop learns of the locked store that soon (it returns then, the records
+    // staying queued, as the BatchWriter's does).
+    db.pragma(`busy_timeout = ${Math.min(job.flushIntervalMs, STORE_WAIT_MS)}`);
     db.pragma('synchronous = NORMAL');
     db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
     db.pragma(`journal_size_limit = ${WAL_CHECKPOINT_PAGES * 4096}`);
@@ -64,7 +73,7 @@ function loop(db: Database.Database): void {
       if (stopping) return;
       // IDLE before the last look at TAIL: a record published after it finds IDLE and notifies.
       Atomics.store(h, STATE, IDLE);
-      Atomics.wait(h, TAIL, head, job.flushIntervalMs);
+      Atomics.wait(h, TAIL, head, idleMs);
       Atomics.store(h, STATE, BUSY);
       continue;
     }
@@ -75,19 +84,27 @@ function loop(db: Database.Database): void {
     }
     batch.length = 0;
     const next = ring.read(head, tail, job.slice, batch);
+    // The event loop's own writes go first (LOCK); they hold it for one batch at most.
+    while (Atomics.compareExchange(h, LOCK, 0, LOCK_THREAD) !== 0) Atomics.wait(h, LOCK, LOCK_LOOP, idleMs);
     try {
       appendDecisions(db, batch);
     } catch (e) {
+      Atomics.store(h, LOCK, 0);
+      Atomics.notify(h, LOCK);
       Atomics.add(h, FAILED, 1);
+      Atomics.notify(h, COMMITTED); // a flush waiting there returns: the store is failing
       parentPort?.postMessage({
         message: (e as Error).message,
         code: (e as { code?: unknown }).code === undefined ? undefined : String((e as { code?: unknown }).code),
         records: batch.length,
       } satisfies DecisionThreadReport);
       if (stopping) return; // the daemon writes what is left itself
-      Atomics.wait(h, STOP, 0, job.flushIntervalMs);
+      // Retry after flushIntervalMs (a second at most), or at the next flush or stop (both bump REQUEST).
+      Atomics.wait(h, REQUEST, request, idleMs);
       continue;
     }
+    Atomics.store(h, LOCK, 0);
+    Atomics.notify(h, LOCK);
     // Committed: only now may the event loop reuse the bytes, and may a flush return.
     head = next;
     committed = (committed + batch.length) | 0;

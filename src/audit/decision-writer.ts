@@ -18,7 +18,7 @@ import type { Logger } from '../log.js';
 import type { DecisionEvent } from '../store/types.js';
 import { workerScript } from '../store/worker-script.js';
 import { BatchWriter, type BatchWriterOptions, type RecordWriter } from './writer.js';
-import { COMMITTED, DEAD, DecisionRing, FAILED, HEAD, IDLE, LAG_MS, PUBLISHED, REQUEST, STATE, STOP, TAIL } from './decision-ring.js';
+import { COMMITTED, DEAD, DecisionRing, FAILED, HEAD, IDLE, LAG_MS, LOCK, LOCK_LOOP, LOCK_THREAD, PUBLISHED, REQUEST, STATE, STOP, TAIL } from './decision-ring.js';
 import type { DecisionThreadJob, DecisionThreadReport } from './decision-thread.js';
 
 export interface DecisionWriterOptions {
@@ -144,9 +144,10 @@ export class DecisionWriter implements RecordWriter<DecisionEvent> {
   }
 
   /**
-   * Returns once every decision pushed so far is committed (synchronous: it blocks the event
-   * loop, like the BatchWriter's flush). Throws LANYARD_ERR_AUDIT_FLUSH_TIMEOUT when the audit
-   * thread has not committed them within flushTimeoutMs (the store is locked or failing).
+   * Returns once every decision pushed so far is committed, or once the audit thread reports a
+   * failed batch (another process holds the write lock: the records stay queued and the failure
+   * goes to onError, as with the BatchWriter). Synchronous: it blocks the event loop. Throws
+   * LANYARD_ERR_AUDIT_FLUSH_TIMEOUT when the thread did neither within flushTimeoutMs.
    */
   flush(): void {
     if (this.#fallback !== null) {
@@ -156,6 +157,7 @@ export class DecisionWriter implements RecordWriter<DecisionEvent> {
     const target = this.#published;
     if (this.#committedNow() >= target) return;
     const h = this.#h;
+    const failed = Atomics.load(h, FAILED);
     Atomics.add(h, REQUEST, 1);
     Atomics.notify(h, REQUEST);
     Atomics.notify(h, TAIL);
@@ -163,7 +165,7 @@ export class DecisionWriter implements RecordWriter<DecisionEvent> {
     const deadline = Date.now() + timeout;
     for (;;) {
       const c = Atomics.load(h, COMMITTED);
-      if (this.#committedNow() >= target) return;
+      if (this.#committedNow() >= target || Atomics.load(h, FAILED) !== failed) return;
       if (Atomics.load(h, STATE) === DEAD) {
         // Died before its exit event could reach us: write the rest here, now.
         this.#fallBack().flush();
@@ -176,7 +178,36 @@ export class DecisionWriter implements RecordWriter<DecisionEvent> {
           `${target - this.#committed} decision events were not committed to the audit log within ${timeout} ms`,
         );
       }
-      Atomics.wait(h, COMMITTED, c, Math.min(left, 100));
+      Atomics.wait(h, COMMITTED, c, Math.min(left, 10));
+    }
+  }
+
+  /**
+   * Runs `write` (an event-loop write to the store) while the audit thread is not writing:
+   * waits for its current batch (a millisecond or so), but never past 100 ms, and
+   * never for another process (see LOCK in decision-ring.ts).
+   */
+  exclusive<R>(write: () => R): R {
+    const h = this.#h;
+    let held = this.#fallback === null;
+    if (held) {
+      const deadline = Date.now() + Math.min(this.#opts.flushIntervalMs, 100);
+      while (Atomics.compareExchange(h, LOCK, 0, LOCK_LOOP) !== 0) {
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          held = false; // write anyway: at worst SQLITE_BUSY, which the caller handles
+          break;
+        }
+        Atomics.wait(h, LOCK, LOCK_THREAD, left);
+      }
+    }
+    try {
+      return write();
+    } finally {
+      if (held) {
+        Atomics.store(h, LOCK, 0);
+        Atomics.notify(h, LOCK);
+      }
     }
   }
 
@@ -190,6 +221,7 @@ export class DecisionWriter implements RecordWriter<DecisionEvent> {
     const tail = Atomics.load(h, TAIL);
     this.#ring.read(head, tail, Infinity, left);
     Atomics.store(h, HEAD, tail);
+    Atomics.store(h, LOCK, 0); // a thread killed while writing cannot release it
     this.#published = this.#committedNow(); // what was left now counts as the fallback's
     for (const e of left) fallback.push(e);
     this.#fallback = fallback;
@@ -207,7 +239,8 @@ export class DecisionWriter implements RecordWriter<DecisionEvent> {
     }
     const h = this.#h;
     Atomics.store(h, STOP, 1);
-    for (const slot of [STOP, REQUEST, TAIL]) Atomics.notify(h, slot);
+    Atomics.add(h, REQUEST, 1);
+    for (const slot of [REQUEST, TAIL]) Atomics.notify(h, slot);
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, this.#opts.flushTimeoutMs ?? 10_000).unref());
     await Promise.race([this.#exited, timeout]);
     await this.#worker.terminate();
