@@ -11,7 +11,7 @@ import { LanyardError, isStoreBusy } from './errors.js';
 import { SqlitePeopleRepository } from './store/people.js';
 import { SqliteTokenRepository } from './store/tokens.js';
 import { BatchWriter, type BatchWriterOptions, type RecordWriter } from './audit/writer.js';
-import { DecisionWriter } from './audit/decision-writer.js';
+import { DecisionWriter, LOOP_BUSY_TIMEOUT_MS } from './audit/decision-writer.js';
 import { readChains } from './audit/chain.js';
 import { alertEntry, appendAuditEntries, type AuditEntry } from './audit/log.js';
 import { schedulePurge } from './audit/retention.js';
@@ -230,11 +230,13 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
   };
 
   // Start-up (migrations, legacy imports, the cache snapshot) may wait for the lock; from here on
-  // the daemon never waits for SQLite's write lock on its event loop: RADIUS replies would wait
-  // with it (a CLI import can hold the lock for seconds). A write that finds the lock taken
-  // fails at once with SQLITE_BUSY: decision events and audit rows stay queued and go with the
+  // the daemon does not wait for another process's write lock on its event loop: RADIUS replies
+  // would wait with it (a CLI import can hold the lock for seconds). A write that finds the lock
+  // taken fails with SQLITE_BUSY: decision events and audit rows stay queued and go with the
   // next batch, an Accounting-Request gets no response (the NAS retransmits), the API answers 503.
-  db.pragma('busy_timeout = 0');
+  // With the audit thread it waits at most LOOP_BUSY_TIMEOUT_MS: the thread takes the lock for
+  // about a millisecond at a time, and an API write must not fail against its own daemon.
+  db.pragma(`busy_timeout = ${decisionThread === null ? 0 : LOOP_BUSY_TIMEOUT_MS}`);
 
   // The web-filter feed hears of session starts and stops after their commit, on its own
   // sockets and queues: nothing on the RADIUS path waits for it.

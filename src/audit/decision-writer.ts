@@ -38,6 +38,15 @@ export interface DecisionWriterOptions {
 
 const DEFAULT_RING_BYTES = 8 * 1024 * 1024;
 
+/**
+ * The daemon's connection's busy_timeout while the audit thread runs. The thread holds the write
+ * lock about a millisecond per batch; writes on the event loop that exclusive() does not cover
+ * (admin API, token use, DHCP leases, the stale-session sweep) wait that long rather than fail
+ * against their own daemon. SQLite sleeps 1, 2, 5 ms between tries, so this is three tries, and
+ * still short against another process's lock (a CLI import).
+ */
+export const LOOP_BUSY_TIMEOUT_MS = 10;
+
 export class DecisionWriter implements RecordWriter<DecisionEvent> {
   readonly #ring: DecisionRing;
   readonly #h: Int32Array;
