@@ -166,7 +166,7 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
   // Accounting stays here: its responses wait for its commit.
   const decisionThread = DecisionWriter.start(db, {
     flushIntervalMs: config.events.flushIntervalMs,
-    slice: DECISION_SLICE,
+    slice: WRITE_SLICE,
     maxQueued: decisionBatches.maxQueued,
     fallback: decisionBatches,
     log,

@@ -1,7 +1,7 @@
 /**
  * The audit thread (decision-writer.ts): its own connection to the store, reading access
  * decisions from the shared ring (decision-ring.ts) and appending them to the audit log up to
- * DECISION_SLICE at a time, so the encoding, hashing and INSERTs run here instead of on the
+ * WRITE_SLICE (src/app.ts) at a time, so the encoding, hashing and INSERTs run here instead of on the
  * daemon's event loop. appendDecisions reads the chain heads inside BEGIN IMMEDIATE, so the
  * daemon's own appends (alerts, sessions, admin actions) and these interleave correctly.
  */
