@@ -161,16 +161,20 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     write: (batch) => events.insertDecisions(batch),
     onError: (err, n) => storeError(err, n, 'decision events: will retry'),
   };
-  // Decisions are appended on the audit thread (audit/decision-writer.ts), off the event loop
-  // every datagram waits for; on the event loop for an in-memory store, or if the thread dies.
-  // Accounting stays here: its responses wait for its commit.
-  const decisionThread = DecisionWriter.start(db, {
-    flushIntervalMs: config.events.flushIntervalMs,
-    slice: WRITE_SLICE,
-    maxQueued: decisionBatches.maxQueued,
-    fallback: decisionBatches,
-    log,
-  });
+  // With events.decisionWriter 'thread', decisions are appended on the audit thread
+  // (audit/decision-writer.ts), off the event loop every datagram waits for; on the event loop
+  // otherwise, for an in-memory store, or if the thread dies. Accounting stays on the loop: its
+  // responses wait for its commit.
+  const decisionThread =
+    config.events.decisionWriter === 'thread'
+      ? DecisionWriter.start(db, {
+          flushIntervalMs: config.events.flushIntervalMs,
+          slice: WRITE_SLICE,
+          maxQueued: decisionBatches.maxQueued,
+          fallback: decisionBatches,
+          log,
+        })
+      : null;
   const decisions: RecordWriter<DecisionEvent> & { close(): void | Promise<void> } =
     decisionThread ?? new BatchWriter<DecisionEvent>(decisionBatches);
   /** The event loop's batched writes wait for the audit thread's batch, not fail against it. */
