@@ -10,7 +10,8 @@ import { recordAdminAction } from './audit/log.js';
 import { LanyardError, isStoreBusy } from './errors.js';
 import { SqlitePeopleRepository } from './store/people.js';
 import { SqliteTokenRepository } from './store/tokens.js';
-import { BatchWriter } from './audit/writer.js';
+import { BatchWriter, type BatchWriterOptions, type RecordWriter } from './audit/writer.js';
+import { DecisionWriter, LOOP_BUSY_TIMEOUT_MS } from './audit/decision-writer.js';
 import { readChains } from './audit/chain.js';
 import { alertEntry, appendAuditEntries, type AuditEntry } from './audit/log.js';
 import { schedulePurge } from './audit/retention.js';
@@ -152,21 +153,39 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
   cache.loadFrom(devices);
   const cacheMs = lap();
 
-  const decisions = new BatchWriter<DecisionEvent>({
+  const decisionBatches: BatchWriterOptions<DecisionEvent> = {
     flushIntervalMs: config.events.flushIntervalMs,
     batchSize: config.events.batchSize,
     sliceSize: WRITE_SLICE,
     maxQueued: config.events.batchSize * 100,
     write: (batch) => events.insertDecisions(batch),
     onError: (err, n) => storeError(err, n, 'decision events: will retry'),
-  });
+  };
+  // With events.decisionWriter 'thread', decisions are appended on the audit thread
+  // (audit/decision-writer.ts), off the event loop every datagram waits for; on the event loop
+  // otherwise, for an in-memory store, or if the thread dies. Accounting stays on the loop: its
+  // responses wait for its commit.
+  const decisionThread =
+    config.events.decisionWriter === 'thread'
+      ? DecisionWriter.start(db, {
+          flushIntervalMs: config.events.flushIntervalMs,
+          slice: WRITE_SLICE,
+          maxQueued: decisionBatches.maxQueued,
+          fallback: decisionBatches,
+          log,
+        })
+      : null;
+  const decisions: RecordWriter<DecisionEvent> & { close(): void | Promise<void> } =
+    decisionThread ?? new BatchWriter<DecisionEvent>(decisionBatches);
+  /** The event loop's batched writes wait for the audit thread's batch, not fail against it. */
+  const exclusive = <R>(write: () => R): R => (decisionThread === null ? write() : decisionThread.exclusive(write));
   const accounting = new BatchWriter<AccountingRecord>({
     flushIntervalMs: config.events.flushIntervalMs,
     batchSize: config.events.batchSize,
     sliceSize: WRITE_SLICE,
     maxQueued: config.events.batchSize * 100,
     write: (batch) => {
-      const result = accountingStore.insertBatch(batch);
+      const result = exclusive(() => accountingStore.insertBatch(batch));
       feed?.accountingRecords(batch); // committed: addresses from Interim-Updates release held starts
       return result;
     },
@@ -178,7 +197,7 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     flushIntervalMs: config.events.flushIntervalMs,
     batchSize: config.events.batchSize,
     maxQueued: config.events.batchSize * 100,
-    write: (batch) => void appendAuditEntries(db, batch),
+    write: (batch) => void exclusive(() => appendAuditEntries(db, batch)),
     onError: (err, n) => storeError(err, n, 'audit rows: will retry'),
   });
 
@@ -215,11 +234,13 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
   };
 
   // Start-up (migrations, legacy imports, the cache snapshot) may wait for the lock; from here on
-  // the daemon never waits for SQLite's write lock on its event loop: RADIUS replies would wait
-  // with it (a CLI import can hold the lock for seconds). A write that finds the lock taken
-  // fails at once with SQLITE_BUSY: decision events and audit rows stay queued and go with the
+  // the daemon does not wait for another process's write lock on its event loop: RADIUS replies
+  // would wait with it (a CLI import can hold the lock for seconds). A write that finds the lock
+  // taken fails with SQLITE_BUSY: decision events and audit rows stay queued and go with the
   // next batch, an Accounting-Request gets no response (the NAS retransmits), the API answers 503.
-  db.pragma('busy_timeout = 0');
+  // With the audit thread it waits at most LOOP_BUSY_TIMEOUT_MS: the thread takes the lock for
+  // about a millisecond at a time, and an API write must not fail against its own daemon.
+  db.pragma(`busy_timeout = ${decisionThread === null ? 0 : LOOP_BUSY_TIMEOUT_MS}`);
 
   // The web-filter feed hears of session starts and stops after their commit, on its own
   // sockets and queues: nothing on the RADIUS path waits for it.
@@ -266,7 +287,7 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     await auth.close();
     await acct.close();
     await feed?.close();
-    decisions.close();
+    await decisions.close();
     accounting.close();
     auditRows.close();
     db.close();
@@ -329,8 +350,9 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     await acct.close();
     await dhcp?.close();
     // Flushing settles every waiting accounting request (their responses are unsendable now;
-    // the NAS retransmits to the next instance).
-    decisions.close();
+    // the NAS retransmits to the next instance). The audit thread drains and ends before the
+    // checkpointer's last pass and before the connection closes.
+    await decisions.close();
     accounting.close();
     auditRows.close();
     // After the last accounting batch. The queues live in memory: what is still waiting is lost.

@@ -35,6 +35,10 @@ export const ERROR_CODES = {
     status: 503,
     summary: 'Another process holds the database write lock (for example a large import); retry shortly.',
   },
+  LANYARD_ERR_AUDIT_FLUSH_TIMEOUT: {
+    status: 503,
+    summary: 'Access decisions waiting for the audit log were not committed in time (the database is locked or failing).',
+  },
   LANYARD_ERR_LISTEN: { status: 500, summary: 'A listener could not bind its address and port.' },
   // Web-filter feed (docs/web-filter-feed.md): logged, never returned to a caller
   LANYARD_ERR_FEED_UNANSWERED: {

@@ -24,7 +24,22 @@ export interface BatchWriterOptions<T> {
 
 type Done = (error: unknown) => void;
 
-export class BatchWriter<T> {
+/** What the daemon's hot path, load guard, metrics and stats use of a queued writer. */
+export interface RecordWriter<T> {
+  /** Queues a record without waiting; false when it was refused (and counted in `dropped`). */
+  push(record: T): boolean;
+  /** Records queued and not yet committed. */
+  readonly pending: number;
+  readonly dropped: number;
+  readonly written: number;
+  readonly failedBatches: number;
+  /** Age (ms) of the oldest record in the last committed batch: the write lag. */
+  readonly lastLagMs: number;
+  /** Commits everything queued so far before returning. */
+  flush(): void;
+}
+
+export class BatchWriter<T> implements RecordWriter<T> {
   private queue: T[] = [];
   /**
    * One entry per queued record (undefined: nobody waits for it), aligned with `queue` — or

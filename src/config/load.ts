@@ -37,6 +37,7 @@ export const DEFAULTS = Object.freeze({
   pollIntervalMs: 250,
   flushIntervalMs: 50,
   batchSize: 1000,
+  decisionWriter: 'loop' as const,
   logLevel: 'info' as LogConfig['level'],
   vendor: 'generic' as const,
   requireMessageAuthenticator: true,
@@ -602,6 +603,7 @@ export function loadConfigText(text: string, file: string, opts: LoadOptions = {
     events: {
       flushIntervalMs: raw.events?.flushIntervalMs ?? DEFAULTS.flushIntervalMs,
       batchSize: raw.events?.batchSize ?? DEFAULTS.batchSize,
+      decisionWriter: raw.events?.decisionWriter ?? DEFAULTS.decisionWriter,
     },
     log: { level: raw.log?.level ?? DEFAULTS.logLevel },
     api: {

@@ -46,6 +46,12 @@ export interface EventsConfig {
   readonly flushIntervalMs: number;
   /** ...or when this many events are waiting. */
   readonly batchSize: number;
+  /**
+   * Where access decisions are appended to the audit log: on the event loop ('loop'), or on a
+   * thread of their own fed by a shared ring ('thread', src/audit/decision-writer.ts), which
+   * keeps SQLite's file writes off the loop at some CPU per request (docs/benchmarks.md).
+   */
+  readonly decisionWriter: 'loop' | 'thread';
 }
 
 /** The admin HTTP API (docs/api.md, docs/configuration.md "api"). */

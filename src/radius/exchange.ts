@@ -4,7 +4,7 @@
  */
 import type { LanyardConfig, NasClientConfig } from '../config/types.js';
 import type { DeviceCache } from '../cache/decision-cache.js';
-import type { BatchWriter } from '../audit/writer.js';
+import type { BatchWriter, RecordWriter } from '../audit/writer.js';
 import type { LatencyHistogram } from '../metrics/histogram.js';
 import type { Policy } from '../policy/model.js';
 import type { DecisionEvent } from '../store/types.js';
@@ -55,7 +55,7 @@ export interface RadiusRuntime {
   state: RadiusState;
   readonly cache: DeviceCache;
   readonly duplicates: DuplicateCache;
-  readonly decisions: BatchWriter<DecisionEvent>;
+  readonly decisions: RecordWriter<DecisionEvent>;
   readonly accounting: BatchWriter<AccountingRecord>;
   readonly latency: LatencyHistogram;
   readonly counters: RadiusCounters;

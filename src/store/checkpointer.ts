@@ -7,13 +7,12 @@
  * run PASSIVE checkpoints every `intervalMs` (checkpoint-thread.ts), which never block the
  * writer. Should the worker fail, automatic checkpoints are turned back on.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { Logger } from '../log.js';
 import type { CheckpointJob, CheckpointReport } from './checkpoint-thread.js';
 import { WAL_CHECKPOINT_PAGES } from './db.js';
+import { workerScript } from './worker-script.js';
 
 /**
  * While the worker runs, the daemon's own connection checkpoints only past this many WAL pages
@@ -22,14 +21,6 @@ import { WAL_CHECKPOINT_PAGES } from './db.js';
  * frames, so this checkpoint is short, and the commit after it restarts the WAL.
  */
 export const BACKSTOP_CHECKPOINT_PAGES = 2 * WAL_CHECKPOINT_PAGES;
-
-/** Under the test runner this module is loaded from src/*.ts; the worker runs the built copy. */
-function workerScript(): URL {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return new URL('./checkpoint-thread.js', import.meta.url);
-  const root = path.resolve(path.dirname(here), '..', '..');
-  return new URL(`file://${path.join(root, 'dist', 'src', 'store', 'checkpoint-thread.js')}`);
-}
 
 export class Checkpointer {
   readonly #worker: Worker;
@@ -43,7 +34,7 @@ export class Checkpointer {
   private constructor(db: Database.Database, intervalMs: number, log: Logger) {
     this.#db = db;
     const job: CheckpointJob = { file: db.name, intervalMs };
-    this.#worker = new Worker(workerScript(), { workerData: job });
+    this.#worker = new Worker(workerScript(import.meta.url, 'checkpoint-thread.js'), { workerData: job });
     this.#worker.on('message', (r: CheckpointReport) => {
       this.runs++;
       if (r.ok) this.lastWalPages = r.walPages;

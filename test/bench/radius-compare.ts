@@ -13,7 +13,8 @@
  * Options: --quick or BENCH_QUICK=1 (1,000 devices, 2 rounds, 5,000 requests a round), and env
  * BENCH_DEVICES (10000), BENCH_ROUNDS (5), BENCH_DISTINCT requests in the file (1000),
  * BENCH_REPEAT radclient -c (50), BENCH_PARALLEL radclient -p (128), BENCH_UNKNOWN_PCT (10),
- * BENCH_LATENCY auto|hook|inprocess|both (auto), BENCH_LANYARD_MAIN (dist/src/main.js).
+ * BENCH_LATENCY auto|hook|inprocess|both (auto), BENCH_LANYARD_MAIN (dist/src/main.js),
+ * BENCH_DECISION_WRITER loop|thread (events.decisionWriter in the temp config copy).
  *
  * After the radclient rounds, an open-loop phase (test/bench/open-loop.ts) offers both servers
  * the same fixed rates in turn, BENCH_OPEN_LOOP_PCT (80,50,25,10) % of Lanyard's median
@@ -97,6 +98,9 @@ const OPEN_TIMEOUT_MS = 1000;
  * answering within a second at 17,000 requests/s. Unused by the radclient rounds.
  */
 const OPEN_MAX_REQUESTS = 256 * MAX_SOCKETS;
+/** BENCH_DECISION_WRITER=loop|thread: events.decisionWriter in the temp config copy (unset: the config's own). */
+const DECISION_WRITER = process.env.BENCH_DECISION_WRITER ?? null;
+if (DECISION_WRITER !== null && DECISION_WRITER !== 'loop' && DECISION_WRITER !== 'thread') throw new Error('BENCH_DECISION_WRITER must be loop or thread');
 /** Pin each server to CPU 0 and radclient to CPU 1 (taskset), so the scheduler cannot put them on one core. */
 const PIN = process.env.BENCH_PIN === '1' && os.cpus().length >= 2;
 const SERVER_CPUS = PIN ? '0' : null;
@@ -337,8 +341,9 @@ async function main(): Promise<void> {
     const yamlText = readFileSync(path.join(ROOT, 'config/lanyard.yaml'), 'utf8');
     const doc = parseDocument(yamlText);
     doc.setIn(['api', 'enabled'], false);
+    if (DECISION_WRITER !== null) doc.setIn(['events', 'decisionWriter'], DECISION_WRITER);
     writeFileSync(configFile, String(doc));
-    let apiNote = 'admin API off (api.enabled: false in the temp config copy)';
+    let apiNote = `admin API off (api.enabled: false in the temp config copy)${DECISION_WRITER !== null ? `; events.decisionWriter: ${DECISION_WRITER}` : ''}`;
     const check = spawnSync(process.execPath, [LANYARD_MAIN, 'check-config', '--config', configFile], {
       env: { ...process.env, LANYARD_LOOPBACK_SECRET: SECRET },
       encoding: 'utf8',

@@ -12,6 +12,7 @@ import crypto from 'node:crypto';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../src/app.js';
+import { LOOP_BUSY_TIMEOUT_MS } from '../../src/audit/decision-writer.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { AcctStatusType, Attr, Code, encodeInteger, encodeRequest, encodeString, hidePassword, encodeOctets } from '../../src/protocols/radius/index.js';
@@ -19,30 +20,6 @@ import type { Exchange, Service } from '../../src/radius/exchange.js';
 import { runPipeline } from '../../src/radius/pipeline.js';
 
 const SECRET = 'store-busy-test-secret-0123';
-let dir: string;
-let daemon: Daemon;
-let other: Database.Database;
-let port = 43_000;
-
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lanyard-busy-'));
-  const config = loadConfig(path.resolve('test/fixtures/radius/accounting.yaml'), {
-    overrides: { database: path.join(dir, 'lanyard.db'), authPort: 0, acctPort: 0 },
-    env: { LANYARD_LOOPBACK_SECRET: SECRET },
-  });
-  daemon = await startDaemon(config, createLogger('silent'));
-  daemon.devices.add({ mac: '02-00-00-00-01-01', className: 'laptop' }, 'test', Date.now());
-  daemon.syncCache();
-  other = new Database(config.store.database);
-});
-
-afterAll(async () => {
-  if (other?.inTransaction) other.exec('ROLLBACK');
-  other?.close();
-  await daemon?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
 function exchange(buf: Buffer, service: Service, p = port++): Exchange {
   return { buf, address: '127.0.0.1', port: p, service, receivedAt: performance.now(), nas: null, nasIndex: -1, dupEntry: null };
 }
@@ -79,9 +56,34 @@ function accountingStart(session: string): Buffer {
 
 const decisionRows = (): number => other.prepare("SELECT count(*) FROM audit_log WHERE kind = 'decision'").pluck().get() as number;
 
-describe('while another process holds the write lock', () => {
-  it("the daemon's connection does not wait for the lock (busy_timeout 0)", () => {
-    expect(daemon.db.pragma('busy_timeout', { simple: true })).toBe(0);
+let dir: string;
+let daemon: Daemon;
+let other: Database.Database;
+let port = 43_000;
+
+// Both places decisions may be appended (events.decisionWriter): the event loop, and the audit thread.
+describe.each(['loop', 'thread'] as const)('while another process holds the write lock (decisions appended on the %s)', (writer) => {
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lanyard-busy-'));
+    const config = loadConfig(path.resolve('test/fixtures/radius/accounting.yaml'), {
+      overrides: { database: path.join(dir, 'lanyard.db'), authPort: 0, acctPort: 0 },
+      env: { LANYARD_LOOPBACK_SECRET: SECRET },
+    });
+    daemon = await startDaemon({ ...config, events: { ...config.events, decisionWriter: writer } }, createLogger('silent'));
+    daemon.devices.add({ mac: '02-00-00-00-01-01', className: 'laptop' }, 'test', Date.now());
+    daemon.syncCache();
+    other = new Database(config.store.database);
+  });
+
+  afterAll(async () => {
+    if (other?.inTransaction) other.exec('ROLLBACK');
+    other?.close();
+    await daemon?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the daemon's connection does not wait for another process's lock (busy_timeout 0; with the audit thread, at most one of its batches)", () => {
+    expect(daemon.db.pragma('busy_timeout', { simple: true })).toBe(writer === 'thread' ? LOOP_BUSY_TIMEOUT_MS : 0);
   });
 
   it('answers Access-Requests, keeps their events queued, and writes them once the lock is free', () => {
