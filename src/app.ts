@@ -3,6 +3,7 @@
  * it bound; stop() flushes every queued record and closes everything; reload() swaps the
  * config in one assignment, so no packet is dropped or sees half of each.
  */
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type Database from 'better-sqlite3';
 import type { AdminServer } from './admin/server.js';
@@ -11,7 +12,7 @@ import { LanyardError, isStoreBusy } from './errors.js';
 import { SqlitePeopleRepository } from './store/people.js';
 import { SqliteTokenRepository } from './store/tokens.js';
 import { BatchWriter, type BatchWriterOptions, type RecordWriter } from './audit/writer.js';
-import { DecisionWriter, LOOP_BUSY_TIMEOUT_MS } from './audit/decision-writer.js';
+import { DecisionWriter, LOOP_BUSY_TIMEOUT_MS, decisionWriterFor } from './audit/decision-writer.js';
 import { readChains } from './audit/chain.js';
 import { alertEntry, appendAuditEntries, type AuditEntry } from './audit/log.js';
 import { schedulePurge } from './audit/retention.js';
@@ -161,12 +162,12 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
     write: (batch) => events.insertDecisions(batch),
     onError: (err, n) => storeError(err, n, 'decision events: will retry'),
   };
-  // With events.decisionWriter 'thread', decisions are appended on the audit thread
-  // (audit/decision-writer.ts), off the event loop every datagram waits for; on the event loop
-  // otherwise, for an in-memory store, or if the thread dies. Accounting stays on the loop: its
-  // responses wait for its commit.
+  // With events.decisionWriter 'thread' ('auto' on two cores or more), decisions are appended
+  // on the audit thread (audit/decision-writer.ts), off the event loop every datagram waits for;
+  // on the event loop otherwise, for an in-memory store, or if the thread dies. Accounting stays
+  // on the loop: its responses wait for its commit.
   const decisionThread =
-    config.events.decisionWriter === 'thread'
+    decisionWriterFor(config.events.decisionWriter, os.availableParallelism()) === 'thread'
       ? DecisionWriter.start(db, {
           flushIntervalMs: config.events.flushIntervalMs,
           slice: WRITE_SLICE,

@@ -47,6 +47,15 @@ const DEFAULT_RING_BYTES = 8 * 1024 * 1024;
  */
 export const LOOP_BUSY_TIMEOUT_MS = 10;
 
+/**
+ * Where decisions are appended, for events.decisionWriter on a machine with `cores` CPUs.
+ * 'auto' takes the thread only with a second core to run it: on one core it can only add its
+ * work and its wake-ups to the core the event loop needs (docs/benchmarks.md, pinned runs).
+ */
+export function decisionWriterFor(setting: 'auto' | 'loop' | 'thread', cores: number): 'loop' | 'thread' {
+  return setting === 'auto' ? (cores >= 2 ? 'thread' : 'loop') : setting;
+}
+
 export class DecisionWriter implements RecordWriter<DecisionEvent> {
   readonly #ring: DecisionRing;
   readonly #h: Int32Array;

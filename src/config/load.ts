@@ -37,7 +37,7 @@ export const DEFAULTS = Object.freeze({
   pollIntervalMs: 250,
   flushIntervalMs: 50,
   batchSize: 1000,
-  decisionWriter: 'loop' as const,
+  decisionWriter: 'auto' as const,
   logLevel: 'info' as LogConfig['level'],
   vendor: 'generic' as const,
   requireMessageAuthenticator: true,

@@ -272,7 +272,7 @@ export const ConfigSchema = Type.Object(
         {
           flushIntervalMs: Type.Optional(PositiveMs),
           batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
-          decisionWriter: Type.Optional(Type.Union([Type.Literal('loop'), Type.Literal('thread')])),
+          decisionWriter: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('loop'), Type.Literal('thread')])),
         },
         closed,
       ),

@@ -49,9 +49,10 @@ export interface EventsConfig {
   /**
    * Where access decisions are appended to the audit log: on the event loop ('loop'), or on a
    * thread of their own fed by a shared ring ('thread', src/audit/decision-writer.ts), which
-   * keeps SQLite's file writes off the loop at some CPU per request (docs/benchmarks.md).
+   * keeps SQLite's file writes off the loop (docs/benchmarks.md); 'auto': the thread when the
+   * machine has two cores or more (decisionWriterFor, src/audit/decision-writer.ts).
    */
-  readonly decisionWriter: 'loop' | 'thread';
+  readonly decisionWriter: 'auto' | 'loop' | 'thread';
 }
 
 /** The admin HTTP API (docs/api.md, docs/configuration.md "api"). */

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DecisionWriter, type DecisionWriterOptions } from '../../src/audit/decision-writer.js';
+import { DecisionWriter, decisionWriterFor, type DecisionWriterOptions } from '../../src/audit/decision-writer.js';
 import { verifyChain } from '../../src/audit/chain.js';
 import { alertEntry, appendAuditEntries, appendDecisions } from '../../src/audit/log.js';
 import { isLanyardError, isStoreBusy } from '../../src/errors.js';
@@ -257,5 +257,15 @@ describe('DecisionWriter', () => {
     expect(writer.written).toBe(5100);
     expect(rows(db)).toEqual(sent.map(stored));
     expect(verifyChain(db)).toMatchObject({ ok: true, rows: 5100 });
+  });
+});
+
+describe('decisionWriterFor (events.decisionWriter)', () => {
+  it('auto takes the thread only with a second core; loop and thread are taken as they are', () => {
+    expect(decisionWriterFor('auto', 1)).toBe('loop');
+    expect(decisionWriterFor('auto', 2)).toBe('thread');
+    expect(decisionWriterFor('auto', 64)).toBe('thread');
+    expect(decisionWriterFor('loop', 8)).toBe('loop');
+    expect(decisionWriterFor('thread', 1)).toBe('thread');
   });
 });

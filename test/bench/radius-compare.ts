@@ -14,7 +14,7 @@
  * BENCH_DEVICES (10000), BENCH_ROUNDS (5), BENCH_DISTINCT requests in the file (1000),
  * BENCH_REPEAT radclient -c (50), BENCH_PARALLEL radclient -p (128), BENCH_UNKNOWN_PCT (10),
  * BENCH_LATENCY auto|hook|inprocess|both (auto), BENCH_LANYARD_MAIN (dist/src/main.js),
- * BENCH_DECISION_WRITER loop|thread (events.decisionWriter in the temp config copy).
+ * BENCH_DECISION_WRITER auto|loop|thread (events.decisionWriter in the temp config copy).
  *
  * After the radclient rounds, an open-loop phase (test/bench/open-loop.ts) offers both servers
  * the same fixed rates in turn, BENCH_OPEN_LOOP_PCT (80,50,25,10) % of Lanyard's median
@@ -98,9 +98,9 @@ const OPEN_TIMEOUT_MS = 1000;
  * answering within a second at 17,000 requests/s. Unused by the radclient rounds.
  */
 const OPEN_MAX_REQUESTS = 256 * MAX_SOCKETS;
-/** BENCH_DECISION_WRITER=loop|thread: events.decisionWriter in the temp config copy (unset: the config's own). */
+/** BENCH_DECISION_WRITER=auto|loop|thread: events.decisionWriter in the temp config copy (unset: the config's own). */
 const DECISION_WRITER = process.env.BENCH_DECISION_WRITER ?? null;
-if (DECISION_WRITER !== null && DECISION_WRITER !== 'loop' && DECISION_WRITER !== 'thread') throw new Error('BENCH_DECISION_WRITER must be loop or thread');
+if (DECISION_WRITER !== null && !['auto', 'loop', 'thread'].includes(DECISION_WRITER)) throw new Error('BENCH_DECISION_WRITER must be auto, loop or thread');
 /** Pin each server to CPU 0 and radclient to CPU 1 (taskset), so the scheduler cannot put them on one core. */
 const PIN = process.env.BENCH_PIN === '1' && os.cpus().length >= 2;
 const SERVER_CPUS = PIN ? '0' : null;
@@ -725,7 +725,8 @@ async function main(): Promise<void> {
       '- FreeRADIUS runs its stock default site (filter_username, preprocess, chap, mschap, digest, suffix, eap, files, expiration,',
       '  logintime, pap; no SQL/LDAP) with auth logging off and writes nothing per request; Lanyard writes a decision event per',
       '  request to SQLite and keeps its duplicate cache and latency histogram on. FreeRADIUS is multi-threaded (thread pool);',
-      '  Lanyard is one Node event loop (plus libuv/V8 helper threads, counted in its CPU).',
+      '  Lanyard answers on one Node event loop; its decision events are appended on an audit thread with events.decisionWriter',
+      '  thread (auto on 2+ cores), and its WAL checkpoints on another; all its threads are counted in its CPU.',
       '- Requests/s is bounded by radclient sharing this machine (see its CPU per request); server CPU µs per request is the',
       '  figure to compare. CPU is read from /proc/<pid>/stat (10 ms ticks) 250 ms after each round; the "whole run" row',
       '  also counts work done later (FreeRADIUS frees requests after cleanup_delay = 5 s) and idle time between rounds.',

@@ -52,7 +52,7 @@ describe('the shipped configurations', () => {
     expect(c.source).toBe(DEFAULT);
     expect(c.dataDir).toBe(path.join(ROOT, 'data'));
     expect(c.store).toEqual({ database: path.join(ROOT, 'data', 'lanyard.db'), pollIntervalMs: 250 });
-    expect(c.events).toEqual({ flushIntervalMs: 50, batchSize: 1000, decisionWriter: 'loop' });
+    expect(c.events).toEqual({ flushIntervalMs: 50, batchSize: 1000, decisionWriter: 'auto' });
     expect(c.log).toEqual({ level: 'info' });
     expect(c.radius).toMatchObject({ bind: '127.0.0.1', authPort: 1812, acctPort: 1813, duplicateWindowMs: 5000 });
     expect(c.radius.clients).toHaveLength(1);
@@ -144,13 +144,13 @@ describe('errors name the file, the key path and the reason', () => {
     expect(loadConfig(path.join(FIXTURES, 'valid-minimal.yaml'), { env }).policy.classes.size).toBe(2);
   });
 
-  it('events.decisionWriter is loop or thread, and a bad value names the key', () => {
+  it('events.decisionWriter is auto, loop or thread, and a bad value names the key', () => {
     const file = path.join(os.tmpdir(), `lanyard-writer-${process.pid}.yaml`);
     const base = fs.readFileSync(path.resolve('config/lanyard.yaml'), 'utf8');
     try {
-      fs.writeFileSync(file, base.replace('decisionWriter: loop', 'decisionWriter: thread'));
+      fs.writeFileSync(file, base.replace('decisionWriter: auto', 'decisionWriter: thread'));
       expect(loadConfig(file, { env: {} }).events.decisionWriter).toBe('thread');
-      fs.writeFileSync(file, base.replace('decisionWriter: loop', 'decisionWriter: worker'));
+      fs.writeFileSync(file, base.replace('decisionWriter: auto', 'decisionWriter: worker'));
       expect(() => loadConfig(file, { env: {} })).toThrow(/events\.decisionWriter/);
     } finally {
       fs.rmSync(file, { force: true });
