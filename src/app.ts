@@ -451,8 +451,12 @@ export async function startDaemon(config: LanyardConfig, log: Logger, options: D
       if (next.store.database !== config.store.database) notes.push('store.database changed: takes effect at the next restart');
       if (next.store.pollIntervalMs !== config.store.pollIntervalMs) notes.push('store.pollIntervalMs changed: takes effect at the next restart');
       if (next.radius.duplicateWindowMs !== config.radius.duplicateWindowMs) notes.push('radius.duplicateWindowMs changed: takes effect at the next restart');
-      if (next.events.flushIntervalMs !== config.events.flushIntervalMs || next.events.batchSize !== config.events.batchSize) {
-        notes.push('events.flushIntervalMs/batchSize changed: take effect at the next restart');
+      if (
+        next.events.flushIntervalMs !== config.events.flushIntervalMs ||
+        next.events.batchSize !== config.events.batchSize ||
+        next.events.decisionWriter !== config.events.decisionWriter
+      ) {
+        notes.push('events.flushIntervalMs/batchSize/decisionWriter changed: take effect at the next restart');
       }
       if (JSON.stringify(feedShape(next)) !== JSON.stringify(feedShape(config))) notes.push('feeds changed: take effect at the next restart');
       if (dhcp !== null) notes.push(...dhcp.reload(next));

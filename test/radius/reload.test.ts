@@ -131,5 +131,10 @@ describe('reload (SIGHUP)', () => {
     const notes = daemon.reload(load(undefined, 1812));
     expect(notes.join('\n')).toMatch(/authPort/);
     daemon.reload(admitting);
+    const otherWriter = admitting.events.decisionWriter === 'loop' ? 'thread' : 'loop';
+    expect(daemon.reload({ ...admitting, events: { ...admitting.events, decisionWriter: otherWriter } })).toContain(
+      'events.flushIntervalMs/batchSize/decisionWriter changed: take effect at the next restart',
+    );
+    expect(daemon.reload(admitting)).toEqual([]);
   });
 });
