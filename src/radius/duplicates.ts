@@ -72,7 +72,7 @@ export class DuplicateCache {
   /** Source address → its number in keys. Only NASes with a valid secret get this far. */
   readonly #sources = new Map<string, number>();
   #lastExpiry = -Infinity;
-  /** The reply of the last check() that returned DUP_ANSWERED (a copy: it outlives the slot). */
+  /** The reply of the last check() that returned DUP_ANSWERED: a Buffer of its own, never a view of a slot that a later request may reuse. */
   resend: Buffer | null = null;
 
   constructor(
