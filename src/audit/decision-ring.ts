@@ -86,6 +86,8 @@ export class DecisionRing {
   #tail: number;
   /** Byte lengths of the record being written, measured before it is reserved. */
   readonly #lengths = new Array<number>(STRING_FIELDS.length).fill(0);
+  /** The record's strings in STRING_FIELDS order, read once by name (a keyed read by field name is megamorphic). */
+  readonly #strings = new Array<string | null | undefined>(STRING_FIELDS.length).fill(null);
 
   constructor(readonly shared: SharedArrayBuffer) {
     this.header = new Int32Array(shared, 0, HEADER_BYTES / 4);
@@ -117,9 +119,21 @@ export class DecisionRing {
     const method = METHODS.indexOf(e.method);
     if (result < 0 || method < 0) return 'refused';
     const lengths = this.#lengths;
+    const strings = this.#strings;
+    strings[0] = e.reason;
+    strings[1] = e.mac;
+    strings[2] = e.userName;
+    strings[3] = e.nas;
+    strings[4] = e.nasAddress;
+    strings[5] = e.apMac;
+    strings[6] = e.ssid;
+    strings[7] = e.network;
+    strings[8] = e.className;
+    strings[9] = e.profile;
+    strings[10] = e.person;
     let size = FIXED;
     for (let i = 0; i < STRING_FIELDS.length; i++) {
-      const s = e[STRING_FIELDS[i]!];
+      const s = strings[i];
       const n = s === null || s === undefined ? NULL_STRING : utf8Length(s);
       if (n > NULL_STRING) return 'refused';
       lengths[i] = n;
@@ -155,7 +169,7 @@ export class DecisionRing {
       v.setUint16(p, n, true);
       p += 2;
       if (n === NULL_STRING) continue;
-      const s = e[STRING_FIELDS[i]!]!;
+      const s = strings[i]!;
       if (n === s.length) for (let j = 0; j < n; j++) bytes[p + j] = s.charCodeAt(j);
       else this.#buf.write(s, p, n, 'utf8');
       p += n;
