@@ -59,7 +59,7 @@ import {
   type Server,
 } from './freeradius.js';
 import { MAX_SOCKETS, nativeGenerator, runOpenLoop, runOpenLoopNative, type MabRequestSpec, type OpenLoopOptions, type OpenLoopResult, type Percentiles } from './open-loop.js';
-import { fmt, median, procCpuUs, ratioOfMedians, summary, udpCounters, machineCpuUs, type LatencyPercentiles, envList, envNumber } from './stats.js';
+import { fmt, median, procCpuUs, threadCpuUs, ratioOfMedians, summary, udpCounters, machineCpuUs, type LatencyPercentiles, envList, envNumber } from './stats.js';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const envNum = (name: string, dflt: number): number => envNumber(name, dflt, true);
@@ -137,6 +137,8 @@ interface Round {
   readonly answered: number;
   readonly seconds: number;
   readonly serverCpuUsPerReq: number;
+  /** The server's main thread alone (Lanyard: its event loop; FreeRADIUS: the thread reading the sockets). */
+  readonly mainCpuUsPerReq: number;
   readonly clientCpuUsPerReq: number;
   readonly latency: LatencyPercentiles | null;
   /** Kernel UDP datagrams received (both directions on loopback) per answered request: 2.00 = no retransmits. */
@@ -162,6 +164,8 @@ interface OpenRound {
   /** Hypervisor steal during the round, in cores (machine-wide). */
   readonly stealCores: number;
   readonly serverCpuUsPerReq: number;
+  /** The server's main thread alone, as in Round. */
+  readonly mainCpuUsPerReq: number;
   /** Lanyard's own decision latency over the same round (SIGUSR2 stats), or null. */
   readonly inProcess: StatsLine['latencyUs'] | null;
   readonly serverDrops: number;
@@ -169,6 +173,9 @@ interface OpenRound {
   readonly rcvbufErrors: number;
   readonly otherCores: number;
 }
+
+/** The row for the main thread's share: Lanyard's event loop, FreeRADIUS's socket reader. */
+const MAIN_THREAD_ROW = '  main thread (Lanyard: loop)';
 
 const sumDrops = (s: StatsLine | null): number => (s?.drops === undefined ? NaN : Object.values(s.drops).reduce((a, b) => a + (typeof b === 'number' ? b : 0), 0));
 
@@ -180,8 +187,8 @@ const sumDrops = (s: StatsLine | null): number => (s?.drops === undefined ? NaN 
 function sweepTable(sweep: readonly { rate: number; fr: OpenRound[]; ly: OpenRound[] }[], rounds: string): string[] {
   const m = (rs: OpenRound[], f: (o: OpenRound) => number): number => median(rs.map(f));
   const stamp = (o: OpenRound): Percentiles => o.r.rttKernelUs ?? o.r.rttUs;
-  const head = ['offered/s', 'server', 'p50 µs', 'p99 µs', 'p99.9 µs', 'max µs', 'lost', 'CPU µs/req', 'in-proc p99', 'steal cores'];
-  const widths = [10, 11, 8, 9, 10, 10, 7, 11, 12, 11];
+  const head = ['offered/s', 'server', 'p50 µs', 'p99 µs', 'p99.9 µs', 'max µs', 'lost', 'CPU µs/req', 'main thread', 'in-proc p99', 'steal cores'];
+  const widths = [10, 11, 8, 9, 10, 10, 7, 11, 12, 12, 11];
   const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' ').trimEnd();
   const out = [
     `open-loop sweep: medians over ${rounds} round(s) per rate; round trip to the reply's kernel receive timestamp (SO_TIMESTAMPNS); lost = per round`,
@@ -201,6 +208,7 @@ function sweepTable(sweep: readonly { rate: number; fr: OpenRound[]; ly: OpenRou
           fmt(m(rs, (o) => stamp(o).max)),
           fmt(m(rs, (o) => o.r.lost)),
           fmt(m(rs, (o) => o.serverCpuUsPerReq), 1),
+          fmt(m(rs, (o) => o.mainCpuUsPerReq), 1),
           inProc,
           fmt(m(rs, (o) => o.stealCores), 2),
         ]),
@@ -255,6 +263,7 @@ function mabRequest(userName: string, mac: string, ssid: string): string {
 function toRound(
   r: RadclientResult,
   cpuUs: number,
+  mainCpuUs: number,
   latency: LatencyPercentiles | null,
   udp: { inDatagrams: number; rcvbufErrors: number },
   /** Machine CPU over the round and the settle time after it. */
@@ -276,6 +285,7 @@ function toRound(
     answered,
     seconds: r.seconds,
     serverCpuUsPerReq: cpuUs / Math.max(1, answered),
+    mainCpuUsPerReq: mainCpuUs / Math.max(1, answered),
     clientCpuUsPerReq: r.clientCpuUs / Math.max(1, answered + r.lost),
     latency,
   };
@@ -460,9 +470,11 @@ async function main(): Promise<void> {
       const udp0 = udpCounters();
       const m0 = machineCpuUs();
       const cpu0 = procCpuUs(s.pid);
+      const main0 = threadCpuUs(s.pid, s.pid);
       const r = await radclientLoad({ radclient: tools.radclient, port, secret: SECRET, file: requestFile, parallel: PARALLEL, repeat: REPEAT, timeoutMs: ROUND_TIMEOUT_MS, cpus: CLIENT_CPUS });
       await sleep(SETTLE_MS);
       const cpu = procCpuUs(s.pid) - cpu0;
+      const mainCpu = threadCpuUs(s.pid, s.pid) - main0;
       const m1 = machineCpuUs();
       const udp1 = udpCounters();
       if (s.exited()) throw new Error(`${s.name} exited during a round:\n${s.recent.slice(-20).join('\n')}`);
@@ -476,7 +488,7 @@ async function main(): Promise<void> {
       }
       const udp = { inDatagrams: udp1.inDatagrams - udp0.inDatagrams, rcvbufErrors: udp1.rcvbufErrors - udp0.rcvbufErrors };
       const machine = { busy: m1.busy - m0.busy, steal: m1.steal - m0.steal };
-      return toRound(r, cpu, latency, udp, machine, drops);
+      return toRound(r, cpu, mainCpu, latency, udp, machine, drops);
     };
     process.stderr.write(`bench:radius: warm-up (FreeRADIUS pid ${fr.pid} on :${frAuth}, Lanyard pid ${ly.pid} on :${lyAuth})\n`);
     await measure(fr, frAuth, false);
@@ -537,9 +549,11 @@ async function main(): Promise<void> {
         const udp0 = udpCounters();
         const m0 = machineCpuUs();
         const cpu0 = procCpuUs(s.pid);
+        const main0 = threadCpuUs(s.pid, s.pid);
         const r = await open(port, rate, OPEN_SECONDS);
         await sleep(SETTLE_MS);
         const cpu = procCpuUs(s.pid) - cpu0;
+        const mainCpu = threadCpuUs(s.pid, s.pid) - main0;
         const m1 = machineCpuUs();
         const udp1 = udpCounters();
         if (s.exited()) throw new Error(`${s.name} exited during an open-loop round:\n${s.recent.slice(-20).join('\n')}`);
@@ -550,6 +564,7 @@ async function main(): Promise<void> {
           r,
           stealCores: (m1.steal - m0.steal) / wallUs,
           serverCpuUsPerReq: cpu / Math.max(1, r.answered),
+          mainCpuUsPerReq: mainCpu / Math.max(1, r.answered),
           inProcess: st?.latencyUs ?? null,
           serverDrops: st === null ? NaN : sumDrops(st) - sumDrops(before),
           rcvbufErrors: udp1.rcvbufErrors - udp0.rcvbufErrors,
@@ -589,6 +604,7 @@ async function main(): Promise<void> {
           const udp0 = udpCounters();
           const m0 = machineCpuUs();
           const c0 = process.cpuUsage();
+          const main0 = threadCpuUs(process.pid, process.pid);
           const r = await radclientLoad({ radclient: tools.radclient, port: daemon.authPort, secret: SECRET, file: requestFile, parallel: PARALLEL, repeat: REPEAT, timeoutMs: ROUND_TIMEOUT_MS, cpus: CLIENT_CPUS });
           await sleep(SETTLE_MS);
           const c = process.cpuUsage(c0);
@@ -596,7 +612,7 @@ async function main(): Promise<void> {
           const udp1 = udpCounters();
           const udp = { inDatagrams: udp1.inDatagrams - udp0.inDatagrams, rcvbufErrors: udp1.rcvbufErrors - udp0.rcvbufErrors };
           const machine = { busy: m1.busy - m0.busy, steal: m1.steal - m0.steal };
-          return toRound(r, c.user + c.system, { p50: rt.latency.percentile(50), p99: rt.latency.percentile(99), p999: rt.latency.percentile(99.9) }, udp, machine);
+          return toRound(r, c.user + c.system, threadCpuUs(process.pid, process.pid) - main0, { p50: rt.latency.percentile(50), p99: rt.latency.percentile(99), p999: rt.latency.percentile(99.9) }, udp, machine);
         };
         await round();
         for (let r = 0; r < ROUNDS; r++) inproc.push(await round());
@@ -653,6 +669,7 @@ async function main(): Promise<void> {
             row('  in-process p99 (µs)', '—', inProc((l) => l.p99)),
             row('  in-process p99.9 (µs)', '—', inProc((l) => l.p999)),
             row('server CPU µs per request', openCol(frOpen, (o) => o.serverCpuUsPerReq, 2), openCol(lyOpen, (o) => o.serverCpuUsPerReq, 2)),
+            row(MAIN_THREAD_ROW, openCol(frOpen, (o) => o.mainCpuUsPerReq, 2), openCol(lyOpen, (o) => o.mainCpuUsPerReq, 2)),
             row('generator send lag p99 (µs)', openCol(frOpen, (o) => o.r.sendLagUs.p99), openCol(lyOpen, (o) => o.r.sendLagUs.p99)),
             row('generator CPU µs per request', openCol(frOpen, (o) => o.r.cpuUs / Math.max(1, o.r.sent), 2), openCol(lyOpen, (o) => o.r.cpuUs / Math.max(1, o.r.sent), 2)),
             row('other processes, CPU cores', openCol(frOpen, (o) => o.otherCores, 2), openCol(lyOpen, (o) => o.otherCores, 2)),
@@ -681,6 +698,7 @@ async function main(): Promise<void> {
       row('requests/s', col(frRounds, (r) => r.rps), col(lyRounds, (r) => r.rps)),
       row('lost requests per round', col(frRounds, (r) => r.lost), col(lyRounds, (r) => r.lost)),
       row('server CPU µs per request', col(frRounds, (r) => r.serverCpuUsPerReq, 2), col(lyRounds, (r) => r.serverCpuUsPerReq, 2)),
+      row(MAIN_THREAD_ROW, col(frRounds, (r) => r.mainCpuUsPerReq, 2), col(lyRounds, (r) => r.mainCpuUsPerReq, 2)),
       row('  whole run (incl. deferred)', fmt(whole.fr, 2), fmt(whole.ly, 2)),
       row('radclient CPU µs per request', col(frRounds, (r) => r.clientCpuUsPerReq, 2), col(lyRounds, (r) => r.clientCpuUsPerReq, 2)),
       row('accepted / rejected per round', `${fmt(median(frRounds.map((r) => r.accepted)))} / ${fmt(median(frRounds.map((r) => r.rejected)))}`, `${fmt(median(lyRounds.map((r) => r.accepted)))} / ${fmt(median(lyRounds.map((r) => r.rejected)))}`),

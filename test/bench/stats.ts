@@ -31,7 +31,19 @@ export function summary(values: readonly number[], digits = 0): string {
  * at the usual USER_HZ = 100), so measure rounds of a second or more.
  */
 export function procCpuUs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return statCpuUs(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU time (user + system) one thread of a process has used, in µs: /proc/<pid>/task/<tid>/stat,
+ * same fields and resolution as procCpuUs. A process's main thread has tid = pid.
+ */
+export function threadCpuUs(pid: number, tid: number): number {
+  return statCpuUs(`/proc/${pid}/task/${tid}/stat`);
+}
+
+function statCpuUs(file: string): number {
+  const stat = readFileSync(file, 'utf8');
   // Field 2 (comm) is in parentheses and may contain spaces: split after the last ')'.
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // rest[0] is field 3 (state), so field n is rest[n - 3].
