@@ -42,11 +42,12 @@ export const FAILED = 7;
 /** Age (ms) of the oldest record of the last committed batch. */
 export const LAG_MS = 8;
 /**
- * Who is writing to the store: 0 nobody, LOCK_THREAD or LOCK_LOOP. The daemon's connection does
- * not wait for SQLite's write lock (busy_timeout 0, so a CLI import never stalls the event
- * loop), and the audit thread holds that lock for a fraction of every second: the event loop's
- * own writes (accounting, alerts) take this slot first, waiting at most one slice of decisions,
- * instead of failing with SQLITE_BUSY against their own daemon.
+ * Who is writing to the store: 0 nobody, LOCK_THREAD or LOCK_LOOP. The daemon's connection
+ * waits for SQLite's write lock only briefly (LOOP_BUSY_TIMEOUT_MS, decision-writer.ts, so a
+ * CLI import never stalls the event loop), and the audit thread holds that lock for a fraction
+ * of every second: the event loop's own writes (accounting, alerts) take this slot first,
+ * waiting at most one slice of decisions, instead of failing with SQLITE_BUSY against their
+ * own daemon.
  */
 export const LOCK = 9;
 export const LOCK_THREAD = 1;

@@ -3,10 +3,9 @@
  * file and its one all-or-nothing transaction never stall the daemon's event loop (RADIUS
  * keeps answering while 50,000 rows go in). The caller gets a summary; the rows stay here.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { LanyardError, type ErrorCode } from '../errors.js';
+import { workerScript } from '../store/worker-script.js';
 import type { CsvError } from './csv.js';
 import type { ConcreteFormat, ImportFormat, MappedColumn } from './mapping.js';
 
@@ -36,21 +35,10 @@ export interface ImportOutcome {
 
 type WorkerReply = { ok: true; outcome: ImportOutcome } | { ok: false; code: string | null; message: string; where: string | null };
 
-/**
- * The compiled worker script. Under the test runner this module is loaded from src/*.ts, which
- * plain Node cannot start as a worker, so the build's copy in dist/ is used (npm test builds first).
- */
-function workerScript(): URL {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return new URL('./import-thread.js', import.meta.url);
-  const root = path.resolve(path.dirname(here), '..', '..');
-  return new URL(`file://${path.join(root, 'dist', 'src', 'import', 'import-thread.js')}`);
-}
-
 /** Runs the job in a new worker thread; rejects with the LanyardError the worker raised. */
 export function runImport(job: ImportJob): Promise<ImportOutcome> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerScript(), { workerData: job });
+    const worker = new Worker(workerScript(import.meta.url, 'import-thread.js'), { workerData: job });
     let settled = false;
     worker.once('message', (reply: WorkerReply) => {
       settled = true;
