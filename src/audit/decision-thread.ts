@@ -87,7 +87,7 @@ function loop(db: Database.Database): void {
     // The event loop's own writes go first (LOCK); they hold it for one batch at most.
     while (Atomics.compareExchange(h, LOCK, 0, LOCK_THREAD) !== 0) Atomics.wait(h, LOCK, LOCK_LOOP, idleMs);
     try {
-      appendDecisions(db, batch);
+      appendDecisions(db, batch, true); // this connection writes the log only here
     } catch (e) {
       Atomics.store(h, LOCK, 0);
       Atomics.notify(h, LOCK);

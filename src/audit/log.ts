@@ -203,6 +203,16 @@ class Appender {
   readonly #decision: unknown[] = new Array<unknown>(DECISION_BOUND.length + 3).fill(null);
   readonly #hashA = Buffer.alloc(32);
   readonly #hashB = Buffer.alloc(32);
+  readonly #dataVersion: Database.Statement<[], number>;
+  /**
+   * appendDecisions with `ownsHeads`: the connection's data_version when it last read the heads,
+   * and the last id given at its last commit (-1: read them next time). Any other append clears
+   * it (#readHeads).
+   */
+  #headsVersion = -1;
+  #headsLast = 0;
+  /** Set for the length of an appendDecisions call with `ownsHeads`. */
+  #owns = false;
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -217,6 +227,7 @@ class Appender {
     this.#heads = db.prepare('SELECT kind, head_id, head_hash FROM audit_chain');
     this.#maxId = db.prepare('SELECT max(id) AS id FROM audit_log');
     this.#setHead = db.prepare('UPDATE audit_chain SET head_id = ?, head_hash = ? WHERE kind = ?');
+    this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
     this.#tx = db.transaction((rows: readonly AuditValue[][]) => this.#append(rows));
     this.#decisionTx = db.transaction((events: readonly DecisionEvent[]) => this.#appendDecisions(events));
   }
@@ -227,13 +238,47 @@ class Appender {
     return this.#db.inTransaction ? this.#append(rows) : this.#tx.immediate(rows);
   }
 
-  appendDecisions(events: readonly DecisionEvent[]): AppendResult {
+  appendDecisions(events: readonly DecisionEvent[], ownsHeads: boolean): AppendResult {
     if (events.length === 0) return EMPTY;
-    return this.#db.inTransaction ? this.#appendDecisions(events) : this.#decisionTx.immediate(events);
+    if (this.#db.inTransaction) {
+      // Part of a caller's transaction, which may yet roll back: the heads are read, not cached.
+      this.#owns = false;
+      return this.#appendDecisions(events);
+    }
+    this.#owns = ownsHeads;
+    let result: AppendResult;
+    try {
+      result = this.#decisionTx.immediate(events);
+    } catch (e) {
+      this.#headsVersion = -1; // rolled back: what #chainHeads holds was never committed
+      throw e;
+    } finally {
+      this.#owns = false;
+    }
+    // Committed. This connection's own commits leave its data_version as it was (SQLite, PRAGMA
+    // data_version), so the value read inside the transaction still describes this state.
+    this.#headsLast = result.lastId;
+    return result;
   }
 
-  /** Reads every chain's head into #chainHeads (inside the write transaction); returns the last id given. */
+  /**
+   * Every chain's head into #chainHeads (inside the write transaction); returns the last id
+   * given. For a connection that owns the heads, only when another connection has committed
+   * since its own last commit: inside BEGIN IMMEDIATE none can commit until this one does, so
+   * an unchanged data_version means the heads are still those this connection wrote.
+   */
   #readHeads(): number {
+    if (!this.#owns) {
+      this.#headsVersion = -1;
+      return this.#readHeadsFromStore();
+    }
+    const version = this.#dataVersion.get()!;
+    if (version === this.#headsVersion) return this.#headsLast;
+    this.#headsVersion = version;
+    return this.#readHeadsFromStore();
+  }
+
+  #readHeadsFromStore(): number {
     const heads = this.#chainHeads;
     heads.clear();
     let last = 0;
@@ -318,6 +363,7 @@ class Appender {
       prev = hash;
     }
     this.#setHead.run(last, prev, 'decision');
+    this.#chainHeads.set('decision', prev); // for the next batch, should it skip #readHeadsFromStore
     return { firstId, lastId: last };
   }
 }
@@ -343,9 +389,15 @@ export function appendAuditEntries(db: Database.Database, entries: readonly Audi
   return appendValues(db, entries.map(entryValues));
 }
 
-/** Appends access decisions (the batched event writer's batches). */
-export function appendDecisions(db: Database.Database, events: readonly DecisionEvent[]): AppendResult {
-  return appender(db).appendDecisions(events);
+/**
+ * Appends access decisions (the batched event writer's batches). `ownsHeads`: the connection
+ * writes the audit log through this function only (the audit thread's, decision-thread.ts), so
+ * the chain heads it committed stay valid until another connection commits, and each batch
+ * reads them only then: one PRAGMA instead of two queries per batch. A connection that also
+ * writes the log any other way (purges, migrations, the CLI) must leave it false.
+ */
+export function appendDecisions(db: Database.Database, events: readonly DecisionEvent[], ownsHeads = false): AppendResult {
+  return appender(db).appendDecisions(events, ownsHeads);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS, hashRow, readChains, verifyChain, type AuditValue } from '../../src/audit/chain.js';
 import {
   appendAuditEntries,
+  appendDecisions,
   decisionValues,
   entryValues,
   importLegacyDecisions,
@@ -91,6 +92,43 @@ describe('appending', () => {
     expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => i + 1));
     expect(verifyChain(daemon)).toMatchObject({ ok: true, rows: 40 + 20 + 7 });
     expect(verifyChain(cli)).toMatchObject({ ok: true, rows: 67 });
+  });
+
+  it('a connection that owns the heads (the audit thread) re-reads them after any other connection commits', () => {
+    const thread = store.other();
+    const daemon = store.db;
+    const cli = store.other();
+    const headsRead = () => (thread.prepare('PRAGMA data_version').pluck().get() as number);
+    let i = 0;
+    const batch = (n: number) => Array.from({ length: n }, () => decision(T0 + i * 10, i++));
+    // Batches in a row from the thread alone, then interleaved with each other writer: the
+    // daemon's alert and session rows, another process's device change, and decisions from a
+    // connection that does not own the heads (the daemon's fallback writer).
+    appendDecisions(thread, batch(3), true);
+    appendDecisions(thread, batch(2), true);
+    appendAuditEntries(daemon, [{ at: T0 + 1, kind: 'alert', actor: 'radius', mac: '02-00-00-00-00-01', reason: 'lost' }]);
+    appendDecisions(thread, batch(4), true);
+    new SqliteDeviceRepository(cli).add({ mac: '02:00:00:00:02:01', className: 'staff-laptop', owner: 'o' }, 'cli:alice', T0 + 2);
+    appendDecisions(thread, batch(1), true);
+    appendDecisions(daemon, batch(2));
+    appendDecisions(thread, batch(2), true);
+    // A batch that fails part-way rolls back; the next one must chain to what was committed.
+    const bad = [...batch(2), { ...decision(T0, 999), at: 1.5e300 }];
+    expect(() => appendDecisions(thread, bad, true)).toThrow(/whole number/);
+    appendDecisions(thread, batch(3), true);
+    // Unchanged by the thread's own commits: the case in which it skips reading the heads.
+    const v = headsRead();
+    appendDecisions(thread, batch(2), true);
+    expect(headsRead()).toBe(v);
+    appendDecisions(cli, batch(1));
+    appendDecisions(thread, batch(2), true);
+    expect(headsRead()).not.toBe(v);
+
+    const got = kindsById(daemon);
+    expect(got.map((r) => r.id)).toEqual(Array.from({ length: got.length }, (_, k) => k + 1));
+    expect(got.filter((r) => r.kind === 'decision')).toHaveLength(3 + 2 + 4 + 1 + 2 + 2 + 3 + 2 + 1 + 2);
+    expect(verifyChain(daemon)).toMatchObject({ ok: true, rows: got.length });
+    expect(readChains(daemon).get('decision')!.headId).toBe(got.filter((r) => r.kind === 'decision').at(-1)!.id);
   });
 
   it('keeps text exactly as hashed: lone surrogates, NUL, non-Latin text', () => {

@@ -9,7 +9,10 @@
  * plus the process CPU per row from /proc (includes the SQLite WAL writes the kernel does).
  *
  * Options (env): BENCH_ROWS_PREFILL (200000), BENCH_BATCH (1000 = events.batchSize default),
- * BENCH_BATCHES per round (50), BENCH_ROUNDS (7), BENCH_MACS distinct devices (10000).
+ * BENCH_BATCHES per round (50), BENCH_ROUNDS (7), BENCH_MACS distinct devices (10000),
+ * BENCH_OWNS_HEADS (1: append as the audit thread does, re-reading the chain heads only after
+ * another connection commits; 0: read them in every batch, as a connection shared with other
+ * writers does). The daemon's audit thread commits batches of 64 (BENCH_BATCH=64).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -26,6 +29,7 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const MACS = Number(process.env.BENCH_MACS ?? 10_000);
+const OWNS_HEADS = process.env.BENCH_OWNS_HEADS !== '0';
 
 /** Decisions shaped like the bench:radius traffic: 90 % accepted known devices, 10 % unknown. */
 function makeEvents(n: number, start: number, at: number): DecisionEvent[] {
@@ -83,7 +87,7 @@ function main(): void {
       }
       const cpu0 = procCpuUs(process.pid);
       const t0 = performance.now();
-      for (const batch of batches) appendDecisions(db, batch);
+      for (const batch of batches) appendDecisions(db, batch, OWNS_HEADS);
       const wallUs = (performance.now() - t0) * 1000;
       const cpuUs = procCpuUs(process.pid) - cpu0;
       if (r === 0) continue; // warm-up
@@ -92,7 +96,7 @@ function main(): void {
     }
     const check = verifyChain(db);
     db.close();
-    console.log(`appendDecisions, batch ${fmt(BATCH)}, ${fmt(BATCHES)} batches a round, ${ROUNDS} rounds, after ${fmt(PREFILL)} rows`);
+    console.log(`appendDecisions, batch ${fmt(BATCH)}, ${fmt(BATCHES)} batches a round, ${ROUNDS} rounds, after ${fmt(PREFILL)} rows; chain heads ${OWNS_HEADS ? 'read only after another connection commits (the audit thread)' : 'read every batch'}`);
     console.log(`  wall µs per row     ${summary(usPerRow, 2)}`);
     console.log(`  rows/s              ${summary(usPerRow.map((u) => 1e6 / u))}`);
     console.log(`  process CPU µs/row  ${summary(cpuPerRow, 2)}`);
