@@ -26,7 +26,7 @@
  */
 import { SERVE_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -101,10 +101,23 @@ const OPEN_MAX_REQUESTS = 256 * MAX_SOCKETS;
 /** BENCH_DECISION_WRITER=auto|loop|thread: events.decisionWriter in the temp config copy (unset: the config's own). */
 const DECISION_WRITER = process.env.BENCH_DECISION_WRITER ?? null;
 if (DECISION_WRITER !== null && !['auto', 'loop', 'thread'].includes(DECISION_WRITER)) throw new Error('BENCH_DECISION_WRITER must be auto, loop or thread');
-/** Pin each server to CPU 0 and radclient to CPU 1 (taskset), so the scheduler cannot put them on one core. */
-const PIN = process.env.BENCH_PIN === '1' && os.cpus().length >= 2;
-const SERVER_CPUS = PIN ? '0' : null;
-const CLIENT_CPUS = PIN ? '1' : null;
+/**
+ * BENCH_PIN=1: each server on CPU 0 and radclient (and the generator) on CPU 1, so the scheduler
+ * cannot put them on one core. BENCH_PIN=loop: each server's main thread (Lanyard's event loop,
+ * FreeRADIUS's socket reader) alone on CPU 1, and everything else (the servers' other threads,
+ * radclient, the generator) on CPU 0: what one core does for the thread every datagram waits for.
+ */
+const PIN_MODE = os.cpus().length < 2 ? null : process.env.BENCH_PIN === '1' ? 'apart' : process.env.BENCH_PIN === 'loop' ? 'loop' : null;
+if (process.env.BENCH_PIN !== undefined && !['', '0', '1', 'loop'].includes(process.env.BENCH_PIN)) throw new Error('BENCH_PIN must be 1 or loop');
+const SERVER_CPUS = PIN_MODE === 'apart' ? '0' : null;
+const CLIENT_CPUS = PIN_MODE === 'apart' ? '1' : PIN_MODE === 'loop' ? '0' : null;
+/** BENCH_PIN=loop, once a server runs all its threads: its main thread on CPU 1, the others on CPU 0. */
+function pinMainThreadApart(pid: number): void {
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const r = spawnSync('taskset', ['-p', '-c', tid === String(pid) ? '1' : '0', tid], { stdio: 'ignore', timeout: 10_000 });
+    if (r.status !== 0) throw new Error(`taskset could not pin thread ${tid} of ${pid}`);
+  }
+}
 const pinned = (cmd: string, args: readonly string[]): [string, string[]] => (SERVER_CPUS === null ? [cmd, [...args]] : ['taskset', ['-c', SERVER_CPUS, cmd, ...args]]);
 if (!['auto', 'hook', 'inprocess', 'both'].includes(LATENCY_MODE)) throw new Error('BENCH_LATENCY must be auto, hook, inprocess or both');
 /** Other processes using more CPU than this (cores) during a round make it "disturbed". */
@@ -431,6 +444,7 @@ async function main(): Promise<void> {
     servers.push(ly);
     const lyReady = await waitUntilAnswering(tools.radclient, ly, lyAuth, SECRET, probe);
 
+    if (PIN_MODE === 'loop') for (const s of servers) pinMainThreadApart(s.pid);
     const lySockets = socketsOf(ly.pid);
     for (const s of servers) {
       const foreign = socketsOf(s.pid).filter((a) => !/ (127\.0\.0\.1|::1):\d+$/.test(a));
@@ -690,7 +704,13 @@ async function main(): Promise<void> {
       `registry ${fmt(N_DEVICES)} devices (${classes.length} classes); request file ${fmt(DISTINCT)} distinct requests (${fmt(DISTINCT - known)} unknown MACs, on ${unknownSsid}) × radclient -c ${REPEAT} = ${fmt(perRound)} requests/round`,
       `radclient -q -s -p ${PARALLEL} -c ${REPEAT} -t 5 -r 3; 1 warm-up round each, then ${ROUNDS} rounds each alternating FreeRADIUS, Lanyard, ...` +
         (discarded > 0 ? ` (${discarded} disturbed pair${discarded > 1 ? 's' : ''} discarded and re-run)` : ''),
-      `CPU pinning: ${PIN ? `servers on CPU ${SERVER_CPUS}, radclient on CPU ${CLIENT_CPUS} (taskset; BENCH_PIN=1)` : 'none, the kernel schedules servers and radclient on both cores (BENCH_PIN=1 pins them apart)'}`,
+      `CPU pinning: ${
+        PIN_MODE === 'apart'
+          ? `servers on CPU ${SERVER_CPUS}, radclient on CPU ${CLIENT_CPUS} (taskset; BENCH_PIN=1)`
+          : PIN_MODE === 'loop'
+            ? "each server's main thread alone on CPU 1; its other threads, radclient and the generator on CPU 0 (taskset; BENCH_PIN=loop)"
+            : 'none, the kernel schedules servers and radclient on both cores (BENCH_PIN=1 pins them apart, BENCH_PIN=loop gives each main thread a core)'
+      }`,
       `Lanyard: ${apiNote}; sockets: ${lySockets.join(', ')}`,
       `ready check: FreeRADIUS answered ${frReady}, Lanyard answered ${lyReady}; both require Message-Authenticator on requests: ${requireMA ? 'yes' : 'no'}`,
       '',
