@@ -26,7 +26,7 @@
  */
 import { SERVE_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -115,7 +115,8 @@ const CLIENT_CPUS = PIN_MODE === 'apart' ? '1' : PIN_MODE === 'loop' ? '0' : nul
 function pinMainThreadApart(pid: number): void {
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     const r = spawnSync('taskset', ['-p', '-c', tid === String(pid) ? '1' : '0', tid], { stdio: 'ignore', timeout: 10_000 });
-    if (r.status !== 0) throw new Error(`taskset could not pin thread ${tid} of ${pid}`);
+    // A thread that ended meanwhile needs no pinning; one that is still there must be pinned.
+    if (r.status !== 0 && existsSync(`/proc/${pid}/task/${tid}`)) throw new Error(`taskset could not pin thread ${tid} of ${pid}`);
   }
 }
 const pinned = (cmd: string, args: readonly string[]): [string, string[]] => (SERVER_CPUS === null ? [cmd, [...args]] : ['taskset', ['-c', SERVER_CPUS, cmd, ...args]]);
