@@ -194,7 +194,7 @@ class Appender {
   readonly #maxId: Database.Statement<[], { id: number | null }>;
   readonly #setHead: Database.Statement<[number, Buffer, string]>;
   readonly #tx: Database.Transaction<(rows: readonly AuditValue[][]) => AppendResult>;
-  readonly #decisionTx: Database.Transaction<(events: readonly DecisionEvent[]) => AppendResult>;
+  readonly #decisionTx: Database.Transaction<(events: readonly DecisionEvent[], ownsHeads: boolean) => AppendResult>;
   readonly #encoder = new RowEncoder();
   /** Each chain's head hash, as read at the start of the current append (reused). */
   readonly #chainHeads = new Map<string, Buffer>();
@@ -211,8 +211,6 @@ class Appender {
    */
   #headsVersion = -1;
   #headsLast = 0;
-  /** Set for the length of an appendDecisions call with `ownsHeads`. */
-  #owns = false;
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -229,7 +227,7 @@ class Appender {
     this.#setHead = db.prepare('UPDATE audit_chain SET head_id = ?, head_hash = ? WHERE kind = ?');
     this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
     this.#tx = db.transaction((rows: readonly AuditValue[][]) => this.#append(rows));
-    this.#decisionTx = db.transaction((events: readonly DecisionEvent[]) => this.#appendDecisions(events));
+    this.#decisionTx = db.transaction((events: readonly DecisionEvent[], ownsHeads: boolean) => this.#appendDecisions(events, ownsHeads));
   }
 
   append(rows: readonly AuditValue[][]): AppendResult {
@@ -242,18 +240,14 @@ class Appender {
     if (events.length === 0) return EMPTY;
     if (this.#db.inTransaction) {
       // Part of a caller's transaction, which may yet roll back: the heads are read, not cached.
-      this.#owns = false;
-      return this.#appendDecisions(events);
+      return this.#appendDecisions(events, false);
     }
-    this.#owns = ownsHeads;
     let result: AppendResult;
     try {
-      result = this.#decisionTx.immediate(events);
+      result = this.#decisionTx.immediate(events, ownsHeads);
     } catch (e) {
       this.#headsVersion = -1; // rolled back: what #chainHeads holds was never committed
       throw e;
-    } finally {
-      this.#owns = false;
     }
     // Committed. This connection's own commits leave its data_version as it was (SQLite, PRAGMA
     // data_version), so the value read inside the transaction still describes this state.
@@ -267,8 +261,8 @@ class Appender {
    * since its own last commit: inside BEGIN IMMEDIATE none can commit until this one does, so
    * an unchanged data_version means the heads are still those this connection wrote.
    */
-  #readHeads(): number {
-    if (!this.#owns) {
+  #readHeads(owns: boolean): number {
+    if (!owns) {
       this.#headsVersion = -1;
       return this.#readHeadsFromStore();
     }
@@ -298,7 +292,7 @@ class Appender {
 
   #append(rows: readonly AuditValue[][]): AppendResult {
     const heads = this.#chainHeads;
-    let last = this.#readHeads();
+    let last = this.#readHeads(false);
     const firstId = last + 1;
     const touched = new Map<string, number>();
     const bind = this.#row;
@@ -323,8 +317,8 @@ class Appender {
    * decisionValues(e) for each event, encoded and bound column by column as it is read from
    * the event: no values array, no spread, no JSON text per row.
    */
-  #appendDecisions(events: readonly DecisionEvent[]): AppendResult {
-    let last = this.#readHeads();
+  #appendDecisions(events: readonly DecisionEvent[], ownsHeads: boolean): AppendResult {
+    let last = this.#readHeads(ownsHeads);
     const firstId = last + 1;
     let prev = this.#head('decision');
     const enc = this.#encoder;
